@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* dmm-maar configuration: YAML (libyaml) parsed and validated into these structs before any
+ * lcore starts. Every error is reported as "file:line:col: key: problem". The reference for
+ * every key is config/maar-example.yaml and the README's configuration section. */
+#ifndef DMM_CONFIG_H
+#define DMM_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dmm_ip6.h"
+
+#define DMM_CFG_MAX_PORTS 8
+#define DMM_CFG_MAX_PORT_ADDRS 8
+#define DMM_CFG_MAX_POOLS 16
+#define DMM_CFG_NAME_LEN 64
+#define DMM_CFG_DEV_LEN 128
+
+enum dmm_port_role {
+	DMM_ROLE_ACCESS = 0,
+	DMM_ROLE_CORE = 1,
+};
+
+struct dmm_cfg_port {
+	char device[DMM_CFG_DEV_LEN]; /* ethdev name: vdev name ("net_pcap0") or PCI address */
+	enum dmm_port_role role;
+	/* Own addresses on this link (besides the link-local one derived from the MAC, which is
+	 * always added). On the core port the node address is added automatically. */
+	struct dmm_ip6 addrs[DMM_CFG_MAX_PORT_ADDRS];
+	unsigned n_addrs;
+	uint16_t mtu;		 /* L3 MTU of the link, default 1500 */
+	uint16_t rx_desc;	 /* default 1024 */
+	uint16_t tx_desc;	 /* default 1024 */
+	bool promiscuous;	 /* default: true on access (DLIF MACs), false on core */
+	bool has_gateway;	 /* core only: default route via gateway */
+	struct dmm_ip6 gateway;
+};
+
+/* Statically configured forwarding state ("static:" section): the fast path as a static
+ * tunnel router, and the same ops the signalling will produce later. */
+struct dmm_cfg_tunnel {
+	struct dmm_ip6 remote; /* peer MAAR: ip6ip6 endpoint, and an accepted decap source */
+	uint16_t mtu;	       /* 0 = tunnel.mtu */
+};
+
+#define DMM_CFG_LOCAL_PEER UINT32_MAX /* "local": this MAAR */
+
+struct dmm_cfg_binding {
+	struct dmm_prefix prefix; /* always a /64 */
+	uint32_t anchor;	  /* DMM_CFG_LOCAL_PEER or index into static tunnels */
+	uint32_t serving;	  /* DMM_CFG_LOCAL_PEER or index into static tunnels */
+	struct dmm_mac mac;	  /* MN link-layer address, required when serving is local */
+	uint32_t port;		  /* index into ports[] of the access port (serving local) */
+};
+
+struct dmm_cfg_route {
+	struct dmm_prefix prefix;
+	struct dmm_ip6 via; /* next hop on the core link */
+};
+
+struct dmm_cfg_neighbour {
+	struct dmm_ip6 addr; /* static neighbour on the core link: overrides NDP */
+	struct dmm_mac mac;
+};
+
+struct dmm_cfg_limits {
+	uint32_t bindings;   /* MN /64 prefixes, default 65536, 1..16777216 */
+	uint32_t tunnels;    /* peer MAARs, default 1024, 1..65536 */
+	uint32_t routes;     /* lpm6 routes, default 1024, 1..1048576 */
+	uint32_t neighbours; /* next hops, default 256, 1..65536 */
+};
+
+struct dmm_cfg_icmp {
+	uint32_t rate;	/* ICMPv6 errors per second, default 100, 0 = never send */
+	uint32_t burst; /* token bucket depth, default 10 */
+};
+
+struct dmm_config {
+	char file[256]; /* for messages */
+	char name[DMM_CFG_NAME_LEN];
+	struct dmm_ip6 address; /* the MAAR's global address: tunnel endpoint, PBU source */
+
+	struct dmm_cfg_port ports[DMM_CFG_MAX_PORTS];
+	unsigned n_ports;
+
+	uint8_t tunnel_hop_limit; /* outer hop limit, default 64 */
+	uint16_t tunnel_mtu;	  /* default: core port mtu - 40 (RFC 2473 §7) */
+
+	struct dmm_prefix pools[DMM_CFG_MAX_POOLS];
+	unsigned n_pools;
+
+	struct dmm_cfg_limits limits;
+	struct dmm_cfg_icmp icmp;
+
+	struct dmm_cfg_tunnel *tunnels;
+	unsigned n_tunnels;
+	struct dmm_cfg_binding *bindings;
+	unsigned n_bindings;
+	struct dmm_cfg_route *routes;
+	unsigned n_routes;
+	struct dmm_cfg_neighbour *neighbours;
+	unsigned n_neighbours;
+};
+
+/* Parse and validate path. On error returns a negative errno and writes one line per
+ * problem, "file:line:col: key: problem", to err (stderr if NULL); *cfg is then empty. */
+int dmm_config_load(const char *path, struct dmm_config *cfg, FILE *err);
+/* The same from a memory buffer; name is used in messages. */
+int dmm_config_load_buf(const char *name, const char *buf, size_t len, struct dmm_config *cfg,
+			FILE *err);
+void dmm_config_free(struct dmm_config *cfg);
+
+/* Index of the core port (validation guarantees exactly one). */
+unsigned dmm_config_core_port(const struct dmm_config *cfg);
+
+const char *dmm_role_name(enum dmm_port_role r);
+
+#endif

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Packet classification and rewrite: every case of DESIGN.md §3. Pure functions of
+ * (context, replica, packet): no I/O, so unit tests call them on crafted mbufs and the
+ * worker loop and the benchmark call the same code. */
+#ifndef DMM_DP_FWD_H
+#define DMM_DP_FWD_H
+
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+
+#include "dmm_config.h"
+#include "dp_stats.h"
+#include "dp_tables.h"
+
+#define DMM_MAX_PORTS DMM_CFG_MAX_PORTS
+#define DMM_MAX_POOLS DMM_CFG_MAX_POOLS
+
+/* Read-only forwarding parameters shared by all workers (set before they start). */
+struct dmm_fwd_ctx {
+	uint16_t n_ports;
+	uint8_t role[DMM_MAX_PORTS]; /* enum dmm_port_role, indexed by DPDK port id */
+	struct rte_ether_addr mac[DMM_MAX_PORTS];
+	uint16_t mtu[DMM_MAX_PORTS];
+	uint16_t core_port;
+	uint8_t tunnel_hop_limit;
+	/* This MAAR's pools: a destination inside one may be an MN of ours (hairpin). */
+	uint32_t n_pools;
+	struct dmm_prefix pools[DMM_MAX_POOLS];
+};
+
+enum dmm_verdict {
+	DMM_V_TX = 0, /* send on *out (a port id) */
+	DMM_V_EXC,    /* to the control lcore, *out = enum dmm_exc_reason */
+	DMM_V_DROP,   /* free, *out = enum dmm_drop_reason */
+};
+
+/* Classify m, received on in_port, and rewrite it in place for its output. Counts routed,
+ * delivered, encap, decap, trimmed in st; the caller counts tx, drops and exceptions from
+ * the verdict (so a TX or ring failure is never counted twice). */
+enum dmm_verdict dmm_fwd_packet(const struct dmm_fwd_ctx *ctx, const struct dmm_tables *t,
+				struct dmm_wstats *st, struct rte_mbuf *m, uint16_t in_port,
+				uint16_t *out);
+
+/* RFC 6438 §3: a 20-bit, non-zero flow label from the inner flow. */
+uint32_t dmm_fwd_flow_label(const struct rte_mbuf *m, uint32_t l3_off);
+
+/* RFC 6040 §4.2 decapsulation: the inner ECN field to use, or -1 to drop. */
+int dmm_fwd_ecn_decap(uint8_t outer_ecn, uint8_t inner_ecn);
+
+/* Per-mbuf exception metadata (a dynfield), written by the worker, read by the control
+ * lcore. */
+struct dmm_exc_meta {
+	uint8_t reason;	 /* enum dmm_exc_reason */
+	uint8_t _pad;
+	uint16_t mtu;	 /* TOO_BIG: the MTU to report */
+	uint32_t _pad2;
+};
+int dmm_exc_meta_register(void);
+extern int dmm_exc_meta_offset;
+static inline struct dmm_exc_meta *dmm_exc_meta(struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, dmm_exc_meta_offset, struct dmm_exc_meta *);
+}
+
+#endif

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "dp_tables.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_lpm6.h>
+#include <rte_malloc.h>
+
+#include "dp_ops.h"
+
+static struct rte_hash *hash_create(const char *name, uint32_t entries, uint32_t key_len,
+				    int socket)
+{
+	struct rte_hash_parameters p = {
+		.name = name,
+		/* rte_hash cannot always place the last few keys of a full table (bucket
+		 * collisions): give it 1/8 headroom so the configured limit is reachable. */
+		.entries = entries + entries / 8 + 8,
+		.key_len = key_len,
+		.hash_func = rte_hash_crc,
+		.hash_func_init_val = 0,
+		.socket_id = socket,
+		/* Single writer and single reader (the owning worker): no locks, no RCU. */
+		.extra_flag = 0,
+	};
+	return rte_hash_create(&p);
+}
+
+int dmm_tables_init(struct dmm_tables *t, const char *name, const struct dmm_tables_limits *lim,
+		    int socket)
+{
+	char n[RTE_HASH_NAMESIZE];
+	struct rte_lpm6_config lc;
+
+	memset(t, 0, sizeof(*t));
+	t->max_bind = lim->bindings;
+	t->max_tun = lim->tunnels;
+	t->max_routes = lim->routes;
+	t->max_nh = lim->neighbours;
+
+	snprintf(n, sizeof(n), "b_%s", name);
+	t->bind = hash_create(n, lim->bindings, 8, socket);
+	snprintf(n, sizeof(n), "p_%s", name);
+	t->peer = hash_create(n, lim->tunnels, 16, socket);
+	if (t->bind == NULL || t->peer == NULL)
+		goto fail;
+	t->bind_val = rte_zmalloc_socket("bind_val",
+					 sizeof(*t->bind_val) * rte_hash_max_key_id(t->bind) + 64,
+					 RTE_CACHE_LINE_SIZE, socket);
+	t->peer_tun = rte_zmalloc_socket("peer_tun",
+					 sizeof(*t->peer_tun) * rte_hash_max_key_id(t->peer) + 64,
+					 RTE_CACHE_LINE_SIZE, socket);
+	t->tun = rte_zmalloc_socket("tun", sizeof(*t->tun) * lim->tunnels, RTE_CACHE_LINE_SIZE,
+				    socket);
+	t->nh = rte_zmalloc_socket("nh", sizeof(*t->nh) * lim->neighbours, RTE_CACHE_LINE_SIZE,
+				   socket);
+	if (t->bind_val == NULL || t->peer_tun == NULL || t->tun == NULL || t->nh == NULL)
+		goto fail;
+
+	/* A route can need up to 13 tbl8 groups (128-bit key, 24-bit first level, 8 bits per
+	 * further level); most share groups with their neighbours, so 4 per route plus a
+	 * floor is ample without reserving the worst case for every rule. */
+	lc.max_rules = lim->routes + 1;
+	lc.number_tbl8s = lim->routes * 4 + 256;
+	lc.flags = 0;
+	snprintf(n, sizeof(n), "l_%s", name);
+	t->lpm = rte_lpm6_create(n, socket, &lc);
+	if (t->lpm == NULL)
+		goto fail;
+	return 0;
+fail:
+	dmm_tables_free(t);
+	return -ENOMEM;
+}
+
+void dmm_tables_free(struct dmm_tables *t)
+{
+	rte_hash_free(t->bind);
+	rte_hash_free(t->peer);
+	rte_lpm6_free(t->lpm);
+	rte_free(t->bind_val);
+	rte_free(t->peer_tun);
+	rte_free(t->tun);
+	rte_free(t->nh);
+	memset(t, 0, sizeof(*t));
+}
+
+const struct dmm_binding *dmm_tables_binding(const struct dmm_tables *t, const uint8_t *addr)
+{
+	uint64_t k = dmm_bind_key(addr);
+	int32_t pos = rte_hash_lookup(t->bind, &k);
+	return pos < 0 ? NULL : &t->bind_val[pos];
+}
+
+uint32_t dmm_tables_peer(const struct dmm_tables *t, const uint8_t *addr)
+{
+	int32_t pos = rte_hash_lookup(t->peer, addr);
+	return pos < 0 ? DMM_TUNNEL_NONE : t->peer_tun[pos];
+}
+
+uint32_t dmm_tables_route(const struct dmm_tables *t, const uint8_t *addr)
+{
+	uint32_t nh;
+	if (rte_lpm6_lookup(t->lpm, addr, &nh) != 0)
+		return DMM_NH_NONE;
+	return nh;
+}
+
+static int bind_set(struct dmm_tables *t, const struct dmm_op *op)
+{
+	uint64_t k;
+	int32_t pos;
+
+	if (!(op->u.bind.flags & (DMM_BIND_ANCHORED | DMM_BIND_ATTACHED)))
+		return -EINVAL;
+	/* Only the local/local case may go without a tunnel. */
+	if ((op->u.bind.flags & (DMM_BIND_ANCHORED | DMM_BIND_ATTACHED)) !=
+		    (DMM_BIND_ANCHORED | DMM_BIND_ATTACHED) &&
+	    op->u.bind.tunnel >= t->max_tun)
+		return -EINVAL;
+	memcpy(&k, op->u.bind.prefix, sizeof(k));
+	pos = rte_hash_lookup(t->bind, &k);
+	if (pos < 0) {
+		if (t->n_bind >= t->max_bind)
+			return -ENOSPC;
+		pos = rte_hash_add_key(t->bind, &k);
+		if (pos < 0)
+			return pos;
+		t->n_bind++;
+	}
+	struct dmm_binding *b = &t->bind_val[pos];
+	b->flags = op->u.bind.flags;
+	b->port = op->port;
+	b->tunnel = op->u.bind.tunnel;
+	b->mac = op->u.bind.mac;
+	return 0;
+}
+
+static int bind_del(struct dmm_tables *t, const struct dmm_op *op)
+{
+	uint64_t k;
+	int32_t pos;
+
+	memcpy(&k, op->u.bind.prefix, sizeof(k));
+	pos = rte_hash_del_key(t->bind, &k);
+	if (pos < 0)
+		return pos;
+	memset(&t->bind_val[pos], 0, sizeof(t->bind_val[pos]));
+	t->n_bind--;
+	return 0;
+}
+
+static int tunnel_set(struct dmm_tables *t, const struct dmm_op *op)
+{
+	struct dmm_tunnel *tu;
+	int32_t pos;
+
+	if (op->id >= t->max_tun)
+		return -EINVAL;
+	tu = &t->tun[op->id];
+	/* A tunnel whose remote changes must not leave the old peer accepted. */
+	if (tu->valid && memcmp(tu->remote, op->u.tunnel.remote, 16) != 0) {
+		pos = rte_hash_del_key(t->peer, tu->remote);
+		if (pos >= 0)
+			t->peer_tun[pos] = DMM_TUNNEL_NONE;
+	}
+	pos = rte_hash_add_key(t->peer, op->u.tunnel.remote);
+	if (pos < 0)
+		return pos;
+	t->peer_tun[pos] = op->id;
+	if (!tu->valid)
+		t->n_tun++;
+	memcpy(tu->local, op->u.tunnel.local, 16);
+	memcpy(tu->remote, op->u.tunnel.remote, 16);
+	tu->mtu = op->u.tunnel.mtu;
+	tu->nh = op->u.tunnel.nh;
+	tu->valid = 1;
+	return 0;
+}
+
+static int tunnel_del(struct dmm_tables *t, const struct dmm_op *op)
+{
+	struct dmm_tunnel *tu;
+	int32_t pos;
+
+	if (op->id >= t->max_tun || !t->tun[op->id].valid)
+		return -ENOENT;
+	tu = &t->tun[op->id];
+	pos = rte_hash_del_key(t->peer, tu->remote);
+	if (pos >= 0)
+		t->peer_tun[pos] = DMM_TUNNEL_NONE;
+	memset(tu, 0, sizeof(*tu));
+	t->n_tun--;
+	return 0;
+}
+
+static int route_add(struct dmm_tables *t, const struct dmm_op *op)
+{
+	uint32_t old;
+	bool exists;
+	int rc;
+
+	if (op->u.route.len > 128 || op->u.route.nh >= t->max_nh)
+		return -EINVAL;
+	exists = rte_lpm6_is_rule_present(t->lpm, op->u.route.prefix, op->u.route.len, &old) == 1;
+	if (!exists && t->n_routes >= t->max_routes)
+		return -ENOSPC;
+	rc = rte_lpm6_add(t->lpm, op->u.route.prefix, op->u.route.len, op->u.route.nh);
+	if (rc < 0)
+		return rc;
+	if (!exists)
+		t->n_routes++;
+	return 0;
+}
+
+static int route_del(struct dmm_tables *t, const struct dmm_op *op)
+{
+	int rc = rte_lpm6_delete(t->lpm, op->u.route.prefix, op->u.route.len);
+	if (rc < 0)
+		return rc;
+	t->n_routes--;
+	return 0;
+}
+
+static int nh_set(struct dmm_tables *t, const struct dmm_op *op)
+{
+	struct dmm_nexthop *nh;
+
+	if (op->id >= t->max_nh)
+		return -EINVAL;
+	nh = &t->nh[op->id];
+	if (!nh->valid)
+		t->n_nh++;
+	nh->mac = op->u.nh.mac;
+	nh->port = op->port;
+	nh->resolved = op->u.nh.resolved;
+	nh->valid = 1;
+	return 0;
+}
+
+static int nh_del(struct dmm_tables *t, const struct dmm_op *op)
+{
+	if (op->id >= t->max_nh || !t->nh[op->id].valid)
+		return -ENOENT;
+	memset(&t->nh[op->id], 0, sizeof(t->nh[op->id]));
+	t->n_nh--;
+	return 0;
+}
+
+static int addr_add(struct dmm_tables *t, const struct dmm_op *op)
+{
+	if (dmm_tables_local(t, op->u.addr.addr) >= 0)
+		return 0;
+	if (t->n_local >= DMM_MAX_LOCAL_ADDRS)
+		return -ENOSPC;
+	memcpy(t->local_addr[t->n_local], op->u.addr.addr, 16);
+	t->local_port[t->n_local] = op->port;
+	t->n_local++;
+	return 0;
+}
+
+static int addr_del(struct dmm_tables *t, const struct dmm_op *op)
+{
+	int i = dmm_tables_local(t, op->u.addr.addr);
+	if (i < 0)
+		return -ENOENT;
+	t->n_local--;
+	memcpy(t->local_addr[i], t->local_addr[t->n_local], 16);
+	t->local_port[i] = t->local_port[t->n_local];
+	return 0;
+}
+
+int dmm_tables_apply(struct dmm_tables *t, const struct dmm_op *op)
+{
+	switch (op->type) {
+	case DMM_OP_NOP:
+		return 0;
+	case DMM_OP_BIND_SET:
+		return bind_set(t, op);
+	case DMM_OP_BIND_DEL:
+		return bind_del(t, op);
+	case DMM_OP_TUNNEL_SET:
+		return tunnel_set(t, op);
+	case DMM_OP_TUNNEL_DEL:
+		return tunnel_del(t, op);
+	case DMM_OP_ROUTE_ADD:
+		return route_add(t, op);
+	case DMM_OP_ROUTE_DEL:
+		return route_del(t, op);
+	case DMM_OP_NH_SET:
+		return nh_set(t, op);
+	case DMM_OP_NH_DEL:
+		return nh_del(t, op);
+	case DMM_OP_ADDR_ADD:
+		return addr_add(t, op);
+	case DMM_OP_ADDR_DEL:
+		return addr_del(t, op);
+	}
+	return -EINVAL;
+}

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Worker lcore: poll every port's RX queue this worker owns, classify, send, and apply
+ * table ops between bursts (DESIGN.md §3-4). The worker is the only writer of its replica
+ * and its counters. */
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_prefetch.h>
+#include <rte_ring.h>
+
+#include "dp.h"
+#include "dp_worker.h"
+#include "dmm_log.h"
+
+/* Ops applied per pass: bounded so a flood of updates cannot starve forwarding, large
+ * enough that 1 M ops/s drain at any realistic poll rate. */
+#define OPS_PER_POLL 256
+/* Empty polls before --idle-sleep-us starts sleeping (adaptive: busy traffic never
+ * sleeps). */
+#define IDLE_POLLS_BEFORE_SLEEP 64
+#define PREFETCH_AHEAD 4
+
+uint16_t dmm_port_tx(struct dmm_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t sent = 0;
+
+	if (likely(!p->tx_shared))
+		return rte_eth_tx_burst(p->port_id, q, pkts, n);
+	rte_spinlock_lock(&p->txlock[q]);
+	sent = rte_eth_tx_burst(p->port_id, q, pkts, n);
+	rte_spinlock_unlock(&p->txlock[q]);
+	return sent;
+}
+
+void dmm_worker_burst(struct dmm_dp *dp, struct dmm_worker *w, uint16_t in_port,
+		      struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf *tx[DMM_MAX_PORTS][DMM_BURST];
+	uint16_t ntx[DMM_MAX_PORTS] = {0};
+	struct rte_mbuf *exc[DMM_BURST];
+	uint16_t nexc = 0, out, i;
+	struct dmm_wstats *st = &w->st;
+
+	st->rx += n;
+	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		if (i + PREFETCH_AHEAD < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
+		switch (dmm_fwd_packet(&dp->fwd, &w->tables, st, m, in_port, &out)) {
+		case DMM_V_TX:
+			tx[out][ntx[out]++] = m;
+			break;
+		case DMM_V_EXC:
+			exc[nexc++] = m;
+			break;
+		case DMM_V_DROP:
+			st->drop[out]++;
+			rte_pktmbuf_free(m);
+			break;
+		}
+	}
+	for (uint16_t p = 0; p < dp->n_ports; p++) {
+		if (ntx[p] == 0)
+			continue;
+		uint16_t sent = dmm_port_tx(&dp->ports[p], w->txq[p], tx[p], ntx[p]);
+		st->tx += sent;
+		if (unlikely(sent < ntx[p])) {
+			st->drop[DMM_DROP_TX_FULL] += ntx[p] - sent;
+			rte_pktmbuf_free_bulk(&tx[p][sent], ntx[p] - sent);
+		}
+	}
+	if (nexc > 0) {
+		unsigned q = rte_ring_sp_enqueue_burst(w->excring, (void **)exc, nexc, NULL);
+		for (unsigned k = 0; k < q; k++)
+			st->exc[dmm_exc_meta(exc[k])->reason]++;
+		st->exception += q;
+		if (unlikely(q < nexc)) {
+			st->drop[DMM_DROP_EXC_RING_FULL] += nexc - q;
+			rte_pktmbuf_free_bulk(&exc[q], nexc - q);
+		}
+	}
+}
+
+unsigned dmm_worker_poll(struct dmm_dp *dp, struct dmm_worker *w)
+{
+	struct rte_mbuf *pkts[DMM_BURST];
+	unsigned got = 0;
+
+	for (uint16_t p = 0; p < dp->n_ports; p++) {
+		if (w->rxq[p] == DMM_RXQ_NONE)
+			continue;
+		uint16_t n = rte_eth_rx_burst(dp->ports[p].port_id, w->rxq[p], pkts, DMM_BURST);
+		if (n == 0)
+			continue;
+		uint64_t t0 = rte_rdtsc();
+		dmm_worker_burst(dp, w, p, pkts, n);
+		w->st.busy_cycles += rte_rdtsc() - t0;
+		got += n;
+	}
+	return got;
+}
+
+int dmm_worker_main(void *arg)
+{
+	struct dmm_worker_arg *a = arg;
+	struct dmm_dp *dp = a->dp;
+	struct dmm_worker *w = a->w;
+	unsigned idle = 0;
+
+	dmm_log("dp", DMM_LOG_INFO, "worker %u on lcore %u started", w->idx, rte_lcore_id());
+	while (!__atomic_load_n(&dp->quit, __ATOMIC_RELAXED)) {
+		unsigned work = dmm_opq_drain(w->opring, &w->tables, &w->applied_seq, &w->st,
+					      OPS_PER_POLL);
+		/* Until the static state is in force every packet would be a miss: leave them
+		 * in the RX queue. */
+		if (likely(__atomic_load_n(&dp->ready, __ATOMIC_ACQUIRE)))
+			work += dmm_worker_poll(dp, w);
+		if (work != 0) {
+			idle = 0;
+		} else if (dp->idle_sleep_us != 0 && ++idle > IDLE_POLLS_BEFORE_SLEEP) {
+			usleep(dp->idle_sleep_us);
+			w->st.idle_sleeps++;
+		} else if (!dp->ready) {
+			rte_pause();
+		}
+	}
+	dmm_log("dp", DMM_LOG_INFO, "worker %u stopped", w->idx);
+	return 0;
+}
