@@ -79,7 +79,9 @@ uint32_t dmm_fwd_flow_label(const struct rte_mbuf *m, uint32_t l3_off)
 	const struct rte_ipv6_hdr *ip =
 		rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, l3_off);
 	uint32_t fl = rte_be_to_cpu_32(ip->vtc_flow) & 0xfffff;
-	uint32_t h = rte_hash_crc(ip->src_addr, 32, ip->proto);
+	uint64_t addrs[4]; /* aligned copy: rte_hash_crc loads 8 bytes at a time */
+	memcpy(addrs, ip->src_addr, sizeof(addrs));
+	uint32_t h = rte_hash_crc(addrs, sizeof(addrs), ip->proto);
 
 	/* RFC 6438 §3: use the inner flow label when the source set one (RFC 6437), else
 	 * the 5-tuple, so one inner flow always maps to one outer label. */

@@ -65,7 +65,7 @@ int dmm_tables_init(struct dmm_tables *t, const char *name, const struct dmm_tab
 	/* A route can need up to 13 tbl8 groups (128-bit key, 24-bit first level, 8 bits per
 	 * further level); most share groups with their neighbours, so 4 per route plus a
 	 * floor is ample without reserving the worst case for every rule. */
-	lc.max_rules = lim->routes + 1;
+	lc.max_rules = lim->routes + 2; /* + the default route's second half */
 	lc.number_tbl8s = lim->routes * 4 + 256;
 	lc.flags = 0;
 	snprintf(n, sizeof(n), "l_%s", name);
@@ -99,7 +99,11 @@ const struct dmm_binding *dmm_tables_binding(const struct dmm_tables *t, const u
 
 uint32_t dmm_tables_peer(const struct dmm_tables *t, const uint8_t *addr)
 {
-	int32_t pos = rte_hash_lookup(t->peer, addr);
+	/* rte_hash_crc reads the key 8 bytes at a time: give it an aligned copy rather than
+	 * a pointer into the packet. */
+	uint64_t key[2];
+	memcpy(key, addr, sizeof(key));
+	int32_t pos = rte_hash_lookup(t->peer, key);
 	return pos < 0 ? DMM_TUNNEL_NONE : t->peer_tun[pos];
 }
 
@@ -199,18 +203,52 @@ static int tunnel_del(struct dmm_tables *t, const struct dmm_op *op)
 	return 0;
 }
 
+/* rte_lpm6 rejects depth 0, so the default route is held as its two halves, ::/1 and
+ * 8000::/1, which match exactly what ::/0 would. */
+static int lpm_add(struct rte_lpm6 *lpm, const uint8_t *prefix, uint8_t len, uint32_t nh)
+{
+	uint8_t half[16] = {0};
+	int rc;
+
+	if (len != 0)
+		return rte_lpm6_add(lpm, prefix, len, nh);
+	rc = rte_lpm6_add(lpm, half, 1, nh);
+	if (rc < 0)
+		return rc;
+	half[0] = 0x80;
+	return rte_lpm6_add(lpm, half, 1, nh);
+}
+
+static int lpm_del(struct rte_lpm6 *lpm, const uint8_t *prefix, uint8_t len)
+{
+	uint8_t half[16] = {0};
+	int rc;
+
+	if (len != 0)
+		return rte_lpm6_delete(lpm, prefix, len);
+	rc = rte_lpm6_delete(lpm, half, 1);
+	half[0] = 0x80;
+	return rte_lpm6_delete(lpm, half, 1) < 0 ? -ENOENT : rc;
+}
+
+static bool lpm_present(struct rte_lpm6 *lpm, const uint8_t *prefix, uint8_t len)
+{
+	static const uint8_t low_half[16] = {0};
+	uint32_t old;
+	return rte_lpm6_is_rule_present(lpm, len ? prefix : low_half, len ? len : 1, &old) == 1;
+}
+
 static int route_add(struct dmm_tables *t, const struct dmm_op *op)
 {
-	uint32_t old;
 	bool exists;
 	int rc;
 
 	if (op->u.route.len > 128 || op->u.route.nh >= t->max_nh)
 		return -EINVAL;
-	exists = rte_lpm6_is_rule_present(t->lpm, op->u.route.prefix, op->u.route.len, &old) == 1;
+	exists = lpm_present(t->lpm, op->u.route.prefix, op->u.route.len);
 	if (!exists && t->n_routes >= t->max_routes)
 		return -ENOSPC;
-	rc = rte_lpm6_add(t->lpm, op->u.route.prefix, op->u.route.len, op->u.route.nh);
+	rc = lpm_add(t->lpm, op->u.route.prefix, op->u.route.len, op->u.route.nh);
 	if (rc < 0)
 		return rc;
 	if (!exists)
@@ -220,7 +258,7 @@ static int route_add(struct dmm_tables *t, const struct dmm_op *op)
 
 static int route_del(struct dmm_tables *t, const struct dmm_op *op)
 {
-	int rc = rte_lpm6_delete(t->lpm, op->u.route.prefix, op->u.route.len);
+	int rc = lpm_del(t->lpm, op->u.route.prefix, op->u.route.len);
 	if (rc < 0)
 		return rc;
 	t->n_routes--;

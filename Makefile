@@ -1,0 +1,64 @@
+# dmm — top-level entry points. `make test` and `make demo` install their own dependencies
+# (Debian 12, apt-get) and need root for DPDK and network namespaces.
+MESON ?= meson
+NINJA ?= ninja
+BUILD ?= build
+
+.PHONY: all deps build build-clang build-asan test test-unit test-pkt test-asan test-netns \
+	demo bench fuzz format clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	CC=gcc $(MESON) setup $(BUILD) --buildtype=debugoptimized >/dev/null
+
+build: deps $(BUILD)/build.ninja
+	$(NINJA) -C $(BUILD)
+
+build-clang/build.ninja:
+	CC=clang $(MESON) setup build-clang --buildtype=debugoptimized >/dev/null
+
+build-clang: deps build-clang/build.ninja
+	$(NINJA) -C build-clang
+
+# -Db_lundef=false: sanitizer runtimes resolve symbols at load time.
+build-asan/build.ninja:
+	CC=gcc $(MESON) setup build-asan --buildtype=debug -Db_sanitize=address,undefined \
+		-Db_lundef=false >/dev/null
+
+build-asan: deps build-asan/build.ninja
+	$(NINJA) -C build-asan
+
+test-unit: build
+	$(MESON) test -C $(BUILD) --suite unit --print-errorlogs
+
+test-pkt: build
+	$(MESON) test -C $(BUILD) --suite pkt --print-errorlogs
+
+# Unit and packet tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-asan: build-asan
+	$(MESON) test -C build-asan --suite unit --suite pkt --print-errorlogs
+
+test-netns: build
+	$(MESON) test -C $(BUILD) --suite netns --print-errorlogs
+
+# Everything: dependencies, gcc + clang builds (-Werror), unit, packet, ASan+UBSan, netns.
+test: deps build build-clang
+	$(MESON) test -C $(BUILD) --suite unit --suite pkt --suite netns --print-errorlogs \
+		--num-processes 1
+	$(MAKE) test-asan
+
+demo: build
+	./test/netns/demo.sh $(BUILD)
+
+bench: build
+	./test/bench/run.sh $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-clang build-asan
