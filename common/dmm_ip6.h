@@ -29,7 +29,7 @@ struct dmm_mac {
 
 /* Parse "2001:db8::1". Returns 0 or -EINVAL. */
 int dmm_ip6_parse(const char *s, struct dmm_ip6 *out);
-/* Parse "2001:db8::/48". Host bits set past the length are an error (-EINVAL): a
+/* Parse "2001:db8::/48". Host bits set past the length are an error (-EDOM): a
  * prefix written with host bits is almost always a typo in a config. */
 int dmm_prefix_parse(const char *s, struct dmm_prefix *out);
 /* Parse "02:00:00:00:00:01". */
