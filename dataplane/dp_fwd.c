@@ -107,6 +107,14 @@ int dmm_fwd_ecn_decap(uint8_t outer, uint8_t inner)
 	return inner;
 }
 
+/* RFC 4443 §3.3: Time Exceeded is for a packet the router would forward, so the hop limit is
+ * checked where a forwarding decision has been made, never before it: a spoofed source, an
+ * unrouted destination or a tunnel mismatch is dropped for that reason, not answered. */
+static inline bool hop_limit_exhausted(const struct rte_ipv6_hdr *ip)
+{
+	return ip->hop_limits <= 1;
+}
+
 static inline void l2_set(struct rte_mbuf *m, const struct rte_ether_addr *dst,
 			  const struct rte_ether_addr *src)
 {
@@ -120,6 +128,8 @@ static enum dmm_verdict deliver(const struct dmm_fwd_ctx *ctx, struct dmm_wstats
 				struct rte_mbuf *m, const struct dmm_binding *b, uint16_t *out)
 {
 	struct rte_ipv6_hdr *ip = ip6(m);
+	if (unlikely(hop_limit_exhausted(ip)))
+		return punt(m, out, DMM_EXC_HOP_LIMIT, 0);
 	if (unlikely(ip6_total(ip) > ctx->mtu[b->port]))
 		return punt(m, out, DMM_EXC_TOO_BIG, ctx->mtu[b->port]);
 	ip->hop_limits--;
@@ -140,6 +150,8 @@ static enum dmm_verdict route(const struct dmm_fwd_ctx *ctx, const struct dmm_ta
 	if (unlikely(id >= t->max_nh || !t->nh[id].valid))
 		return drop(out, DMM_DROP_NO_ROUTE);
 	nh = &t->nh[id];
+	if (unlikely(hop_limit_exhausted(ip)))
+		return punt(m, out, DMM_EXC_HOP_LIMIT, 0);
 	if (unlikely(!nh->resolved))
 		return drop(out, DMM_DROP_NO_NEIGHBOUR);
 	if (unlikely(ip6_total(ip) > ctx->mtu[nh->port]))
@@ -168,6 +180,8 @@ static enum dmm_verdict encap(const struct dmm_fwd_ctx *ctx, const struct dmm_ta
 	if (unlikely(tu->nh >= t->max_nh || !t->nh[tu->nh].valid))
 		return drop(out, DMM_DROP_NO_ROUTE);
 	nh = &t->nh[tu->nh];
+	if (unlikely(hop_limit_exhausted(in)))
+		return punt(m, out, DMM_EXC_HOP_LIMIT, 0);
 	if (unlikely(!nh->resolved))
 		return drop(out, DMM_DROP_NO_NEIGHBOUR);
 	/* RFC 2473 §7: the tunnel entry point reports the tunnel MTU to the source. */
@@ -362,8 +376,6 @@ enum dmm_verdict dmm_fwd_packet(const struct dmm_fwd_ctx *ctx, const struct dmm_
 	/* RFC 4291 §2.5.6: routers never forward link-local sources or destinations. */
 	if (unlikely(dmm_link_local_or_mcast(ip->dst_addr) || dmm_link_local_or_mcast(ip->src_addr)))
 		return drop(out, DMM_DROP_LINK_LOCAL);
-	if (unlikely(ip->hop_limits <= 1))
-		return punt(m, out, DMM_EXC_HOP_LIMIT, 0);
 
 	if (ctx->role[in_port] == DMM_ROLE_ACCESS)
 		return from_access(ctx, t, st, m, in_port, out);

@@ -309,6 +309,8 @@ int main(int argc, char **argv)
 	dmm_dp_stats_print(dp, stdout);
 	fflush(stdout);
 out:
+	/* Telemetry threads may be inside a dmm telemetry callback: wait for them before freeing. */
+	dmm_telemetry_detach();
 	dmm_ctl_free(ctl);
 	dmm_ports_close(dp);
 	workers_free(dp);

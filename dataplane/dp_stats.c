@@ -20,6 +20,7 @@ const char *const dmm_drop_names[DMM_DROP_MAX] = {DMM_DROP_REASONS(DMM_X_NAME)};
 const char *const dmm_exc_names[DMM_EXC_MAX] = {DMM_EXC_REASONS(DMM_X_NAME)};
 #undef DMM_X_NAME
 
+/* clang-format off */
 #define W_FIELD(f) {#f, offsetof(struct dmm_wstats, f)},
 #define W_EXC(e, s) {"exc_" s, offsetof(struct dmm_wstats, exc[DMM_EXC_##e])},
 #define W_DROP(e, s) {"drop_" s, offsetof(struct dmm_wstats, drop[DMM_DROP_##e])},
@@ -30,17 +31,19 @@ const struct dmm_stat_field dmm_wstats_fields[] = {
 	DMM_DROP_REASONS(W_DROP)
 	W_FIELD(ops_applied) W_FIELD(ops_failed) W_FIELD(idle_sleeps) W_FIELD(busy_cycles)
 };
+/* clang-format on */
 const unsigned dmm_wstats_n_fields = RTE_DIM(dmm_wstats_fields);
 
 /* The struct is all uint64_t: a counter added to it without a line above breaks one of
  * these (unless it hides in the cache-line padding after busy_cycles: keep that last). */
 _Static_assert(offsetof(struct dmm_wstats, busy_cycles) + sizeof(uint64_t) ==
-		       RTE_DIM(dmm_wstats_fields) * sizeof(uint64_t),
+		   RTE_DIM(dmm_wstats_fields) * sizeof(uint64_t),
 	       "dmm_wstats_fields must list every counter of struct dmm_wstats");
-_Static_assert(RTE_ALIGN_CEIL(RTE_DIM(dmm_wstats_fields) * sizeof(uint64_t),
-			      RTE_CACHE_LINE_SIZE) == sizeof(struct dmm_wstats),
+_Static_assert(RTE_ALIGN_CEIL(RTE_DIM(dmm_wstats_fields) * sizeof(uint64_t), RTE_CACHE_LINE_SIZE) ==
+		   sizeof(struct dmm_wstats),
 	       "dmm_wstats_fields must list every counter of struct dmm_wstats");
 
+/* clang-format off */
 #define C_FIELD(f) {#f, offsetof(struct dmm_ctl_stats, f)},
 const struct dmm_stat_field dmm_ctl_fields[] = {
 	C_FIELD(exc_rx) C_FIELD(na_sent) C_FIELD(ns_sent) C_FIELD(na_learned)
@@ -48,20 +51,20 @@ const struct dmm_stat_field dmm_ctl_fields[] = {
 	C_FIELD(icmp_ratelimited) C_FIELD(mh_rx) C_FIELD(rs_rx) C_FIELD(ignored)
 	C_FIELD(malformed) C_FIELD(tx_fail) C_FIELD(ops_pushed) C_FIELD(ops_backlogged)
 };
+/* clang-format on */
 const unsigned dmm_ctl_n_fields = RTE_DIM(dmm_ctl_fields);
 
 _Static_assert(offsetof(struct dmm_ctl_stats, ops_backlogged) + sizeof(uint64_t) ==
-		       RTE_DIM(dmm_ctl_fields) * sizeof(uint64_t),
+		   RTE_DIM(dmm_ctl_fields) * sizeof(uint64_t),
 	       "dmm_ctl_fields must list every counter of struct dmm_ctl_stats");
-_Static_assert(RTE_ALIGN_CEIL(RTE_DIM(dmm_ctl_fields) * sizeof(uint64_t),
-			      RTE_CACHE_LINE_SIZE) == sizeof(struct dmm_ctl_stats),
+_Static_assert(RTE_ALIGN_CEIL(RTE_DIM(dmm_ctl_fields) * sizeof(uint64_t), RTE_CACHE_LINE_SIZE) ==
+		   sizeof(struct dmm_ctl_stats),
 	       "dmm_ctl_fields must list every counter of struct dmm_ctl_stats");
 
 uint64_t dmm_stat_get(const void *block, const struct dmm_stat_field *f)
 {
 	/* Relaxed: each counter has one writer and readers only need a torn-free value. */
-	return __atomic_load_n((const uint64_t *)((const char *)block + f->off),
-			       __ATOMIC_RELAXED);
+	return __atomic_load_n((const uint64_t *)((const char *)block + f->off), __ATOMIC_RELAXED);
 }
 
 void dmm_dp_stats_sum(const struct dmm_dp *dp, struct dmm_wstats *out)
@@ -111,8 +114,8 @@ static void print_block(const struct dmm_dp *dp, const struct dmm_wstats *tot, F
 	for (unsigned w = first; w < last; w++) {
 		if (dp->workers[w] == NULL)
 			continue;
-		width = RTE_MAX(width, snprintf(hdr, sizeof(hdr), "w%u/lc%u", w,
-						dp->workers[w]->lcore_id));
+		width = RTE_MAX(
+		    width, snprintf(hdr, sizeof(hdr), "w%u/lc%u", w, dp->workers[w]->lcore_id));
 		for (unsigned i = 0; i < dmm_wstats_n_fields; i++)
 			width = RTE_MAX(width, u64_width(dmm_stat_get(&dp->workers[w]->st,
 								      &dmm_wstats_fields[i])));
@@ -140,7 +143,8 @@ static void print_block(const struct dmm_dp *dp, const struct dmm_wstats *tot, F
 		fprintf(f, "  %-22s", fl->name);
 		for (unsigned w = first; w < last; w++)
 			if (dp->workers[w] != NULL)
-				fprintf(f, " %*" PRIu64, width, dmm_stat_get(&dp->workers[w]->st, fl));
+				fprintf(f, " %*" PRIu64, width,
+					dmm_stat_get(&dp->workers[w]->st, fl));
 		if (with_total)
 			fprintf(f, " %*" PRIu64, width, dmm_stat_get(tot, fl));
 		fputc('\n', f);
@@ -184,7 +188,8 @@ void dmm_dp_stats_print(const struct dmm_dp *dp, FILE *f)
 	}
 	if (!any)
 		fprintf(f, "  all control counters are zero\n");
-	fprintf(f, "  table ops: last seq %" PRIu64 ", pushed %" PRIu64 ", ring full %" PRIu64
-		   ", deepest backlog %" PRIu64 "\n",
+	fprintf(f,
+		"  table ops: last seq %" PRIu64 ", pushed %" PRIu64 ", ring full %" PRIu64
+		", deepest backlog %" PRIu64 "\n",
 		dp->opq.next_seq, dp->opq.pushed, dp->opq.ring_full, dp->opq.backlog_max);
 }

@@ -26,7 +26,7 @@
  * Constraints of DPDK 22.11 telemetry that shape this:
  *  - a reply is at most 16 KiB and entries that do not fit are dropped silently, so the
  *    per-worker sections are paged: a reply holds workers FIRST..K-1 and the client asks
- *    again with ",K" until next_worker == n_workers (one page holds about 15 workers);
+ *    again with ",K" until next_worker == n_workers (a page holds 15 to 25 workers);
  *  - arrays cannot hold dicts, hence "workers" and "ports" are dicts keyed by number;
  *  - dict keys may only contain [A-Za-z0-9_/], so PCI names ("0000:01:00.0") cannot be
  *    keys: ports are keyed by port id and carry their name in "device";
@@ -52,7 +52,7 @@
  * covers the "{"<cmd>":" prefix, the entries written after the paged section and closing
  * braces. */
 #define TEL_OUTPUT_MAX 16384
-#define TEL_BUDGET (TEL_OUTPUT_MAX - 512)
+#define TEL_BUDGET     (TEL_OUTPUT_MAX - 512)
 
 /* Callbacks run on DPDK's telemetry threads (one per client) for the life of the process;
  * the lock lets dmm_telemetry_detach() take dp away before it is freed. */
@@ -65,6 +65,9 @@ struct tel_ctx {
 	struct rte_tel_data *alloc[DMM_MAX_WORKERS + DMM_MAX_PORTS + 4];
 	unsigned n_alloc;
 	size_t used; /* estimated JSON bytes of the reply so far */
+	/* /dmm/stats: every worker's counters read once, [worker][field], so that "total" is
+	 * the exact sum of the worker columns of the same reply. */
+	uint64_t *snap;
 };
 
 static struct rte_tel_data *tel_new_dict(struct tel_ctx *c)
@@ -117,8 +120,8 @@ static int put_str(struct rte_tel_data *d, size_t *cost, const char *name, const
 	return RTE_MIN(rte_tel_data_add_dict_string(d, name, v), 0);
 }
 
-static int put_dict(struct rte_tel_data *d, size_t *cost, const char *name,
-		    struct rte_tel_data *v, size_t v_cost)
+static int put_dict(struct rte_tel_data *d, size_t *cost, const char *name, struct rte_tel_data *v,
+		    size_t v_cost)
 {
 	*cost += strlen(name) + 4 + v_cost;
 	return RTE_MIN(rte_tel_data_add_dict_container(d, name, v, 0), 0);
@@ -155,9 +158,9 @@ static int parse_first(const char *params, unsigned n_workers, unsigned *first)
 
 /* Adds the "workers" dict with workers first.. while the reply stays within TEL_BUDGET
  * (always at least one, so a client paging through always advances), then "next_worker".
- * fill() puts one worker's entries into its dict. */
+ * fill() puts worker i's entries into its dict. */
 static int put_workers(struct tel_ctx *c, struct rte_tel_data *d, unsigned first,
-		       int (*fill)(const struct dmm_worker *w, struct rte_tel_data *wd,
+		       int (*fill)(const struct tel_ctx *c, unsigned i, struct rte_tel_data *wd,
 				   size_t *cost))
 {
 	const struct dmm_dp *dp = c->dp;
@@ -183,7 +186,7 @@ static int put_workers(struct tel_ctx *c, struct rte_tel_data *d, unsigned first
 		if (rc == 0)
 			rc = put_u64(wd, &wcost, "lcore", w->lcore_id);
 		if (rc == 0)
-			rc = fill(w, wd, &wcost);
+			rc = fill(c, i, wd, &wcost);
 		if (rc < 0)
 			return rc;
 		snprintf(key, sizeof(key), "%u", i);
@@ -201,11 +204,13 @@ static int put_workers(struct tel_ctx *c, struct rte_tel_data *d, unsigned first
 	return rc;
 }
 
-static int fill_worker_stats(const struct dmm_worker *w, struct rte_tel_data *wd, size_t *cost)
+static int fill_worker_stats(const struct tel_ctx *c, unsigned w, struct rte_tel_data *wd,
+			     size_t *cost)
 {
+	const uint64_t *v = &c->snap[(size_t)w * dmm_wstats_n_fields];
+
 	for (unsigned i = 0; i < dmm_wstats_n_fields; i++) {
-		const struct dmm_stat_field *f = &dmm_wstats_fields[i];
-		int rc = put_u64(wd, cost, f->name, dmm_stat_get(&w->st, f));
+		int rc = put_u64(wd, cost, dmm_wstats_fields[i].name, v[i]);
 
 		if (rc < 0)
 			return rc;
@@ -217,7 +222,6 @@ static int stats_fill(struct tel_ctx *c, const char *params, struct rte_tel_data
 {
 	const struct dmm_dp *dp = c->dp;
 	struct rte_tel_data *tot, *ctl;
-	struct dmm_wstats sum;
 	size_t tcost = 2, ccost = 2;
 	uint64_t uptime = 0;
 	unsigned first;
@@ -231,14 +235,21 @@ static int stats_fill(struct tel_ctx *c, const char *params, struct rte_tel_data
 	if (rc < 0)
 		return rc;
 
+	c->snap =
+	    calloc((size_t)RTE_MAX(dp->n_workers, 1u) * dmm_wstats_n_fields, sizeof(*c->snap));
 	tot = tel_new_dict(c);
-	if (tot == NULL)
+	if (c->snap == NULL || tot == NULL)
 		return -ENOMEM;
-	dmm_dp_stats_sum(dp, &sum);
+	for (unsigned w = 0; w < dp->n_workers; w++)
+		for (unsigned i = 0; i < dmm_wstats_n_fields && dp->workers[w] != NULL; i++)
+			c->snap[(size_t)w * dmm_wstats_n_fields + i] =
+			    dmm_stat_get(&dp->workers[w]->st, &dmm_wstats_fields[i]);
 	for (unsigned i = 0; i < dmm_wstats_n_fields; i++) {
-		const struct dmm_stat_field *f = &dmm_wstats_fields[i];
+		uint64_t sum = 0;
 
-		rc = put_u64(tot, &tcost, f->name, dmm_stat_get(&sum, f));
+		for (unsigned w = 0; w < dp->n_workers; w++)
+			sum += c->snap[(size_t)w * dmm_wstats_n_fields + i];
+		rc = put_u64(tot, &tcost, dmm_wstats_fields[i].name, sum);
 		if (rc < 0)
 			return rc;
 	}
@@ -272,29 +283,27 @@ static int stats_fill(struct tel_ctx *c, const char *params, struct rte_tel_data
 	return put_workers(c, d, first, fill_worker_stats);
 }
 
-static int fill_worker_tables(const struct dmm_worker *w, struct rte_tel_data *wd,
+static int fill_worker_tables(const struct tel_ctx *c, unsigned i, struct rte_tel_data *wd,
 			      size_t *cost)
 {
+	const struct dmm_worker *w = c->dp->workers[i];
 	const struct dmm_tables *t = &w->tables;
+	/* Acquire, before the counts: they then include at least the ops it says applied
+	 * (initialiser expressions below are not ordered, hence the separate read). */
+	uint64_t applied = __atomic_load_n(&w->applied_seq, __ATOMIC_ACQUIRE);
 	const struct {
 		const char *name;
 		uint64_t v;
 	} e[] = {
-		{"bindings", rd32(&t->n_bind)},
-		{"bindings_max", t->max_bind},
-		{"tunnels", rd32(&t->n_tun)},
-		{"tunnels_max", t->max_tun},
-		{"routes", rd32(&t->n_routes)},
-		{"routes_max", t->max_routes},
-		{"neighbours", rd32(&t->n_nh)},
-		{"neighbours_max", t->max_nh},
-		{"local_addrs", rd32(&t->n_local)},
-		/* Acquire pairs with the worker's release: the counts above are not older. */
-		{"applied_seq", __atomic_load_n(&w->applied_seq, __ATOMIC_ACQUIRE)},
+	    {"bindings", rd32(&t->n_bind)},	{"bindings_max", t->max_bind},
+	    {"tunnels", rd32(&t->n_tun)},	{"tunnels_max", t->max_tun},
+	    {"routes", rd32(&t->n_routes)},	{"routes_max", t->max_routes},
+	    {"neighbours", rd32(&t->n_nh)},	{"neighbours_max", t->max_nh},
+	    {"local_addrs", rd32(&t->n_local)}, {"applied_seq", applied},
 	};
 
-	for (unsigned i = 0; i < RTE_DIM(e); i++) {
-		int rc = put_u64(wd, cost, e[i].name, e[i].v);
+	for (unsigned k = 0; k < RTE_DIM(e); k++) {
+		int rc = put_u64(wd, cost, e[k].name, e[k].v);
 
 		if (rc < 0)
 			return rc;
@@ -334,8 +343,8 @@ static int fill_port(const struct dmm_port *p, struct rte_tel_data *pd, size_t *
 	int rc;
 
 	/* Lower case, as ip(8) prints it (rte_ether_format_addr uses upper case). */
-	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3],
-		 b[4], b[5]);
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4],
+		 b[5]);
 	rc = put_u64(pd, cost, "port_id", p->port_id);
 	if (rc == 0)
 		rc = put_str(pd, cost, "device", p->device);
@@ -360,9 +369,9 @@ static int fill_port(const struct dmm_port *p, struct rte_tel_data *pd, size_t *
 		const char *name;
 		uint64_t v;
 	} e[] = {
-		{"ipackets", st.ipackets}, {"opackets", st.opackets}, {"ibytes", st.ibytes},
-		{"obytes", st.obytes},	   {"imissed", st.imissed},   {"ierrors", st.ierrors},
-		{"oerrors", st.oerrors},   {"rx_nombuf", st.rx_nombuf},
+	    {"ipackets", st.ipackets}, {"opackets", st.opackets},   {"ibytes", st.ibytes},
+	    {"obytes", st.obytes},     {"imissed", st.imissed},	    {"ierrors", st.ierrors},
+	    {"oerrors", st.oerrors},   {"rx_nombuf", st.rx_nombuf},
 	};
 	for (unsigned i = 0; i < RTE_DIM(e) && rc == 0; i++)
 		rc = put_u64(pd, cost, e[i].name, e[i].v);
@@ -415,6 +424,7 @@ static int tel_run(int (*fill)(struct tel_ctx *, const char *, struct rte_tel_da
 	c.dp = tel_dp;
 	rc = c.dp == NULL ? -ENODEV : fill(&c, params, d);
 	rte_rwlock_read_unlock(&tel_lock);
+	free(c.snap);
 	if (rc < 0)
 		tel_free_all(&c); /* the library sends null and ignores d */
 	return rc < 0 ? rc : 0;
@@ -443,9 +453,9 @@ int dmm_telemetry_register(struct dmm_dp *dp)
 		telemetry_cb fn;
 		const char *help;
 	} cmds[] = {
-		{"/dmm/stats", tel_stats, "dmm counters: total, control, per worker. Param: worker"},
-		{"/dmm/ports", tel_ports, "dmm ports: role, driver, MAC, queues, ethdev counters"},
-		{"/dmm/tables", tel_tables, "dmm replica fill levels per worker. Param: worker"},
+	    {"/dmm/stats", tel_stats, "dmm counters: total, control, per worker. Param: worker"},
+	    {"/dmm/ports", tel_ports, "dmm ports: role, driver, MAC, queues, ethdev counters"},
+	    {"/dmm/tables", tel_tables, "dmm replica fill levels per worker. Param: worker"},
 	};
 	static bool done[RTE_DIM(cmds)];
 

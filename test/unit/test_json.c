@@ -70,11 +70,15 @@ static void test_scalars(void **state)
 		const char *in;
 		enum dmm_json_type type;
 	} cases[] = {
-		{"null", DMM_JSON_NULL},	   {"true", DMM_JSON_TRUE},
-		{"false", DMM_JSON_FALSE},	   {" \t\r\n0 \n", DMM_JSON_NUMBER},
-		{"\"\"", DMM_JSON_STRING},	   {"[]", DMM_JSON_ARRAY},
-		{"{}", DMM_JSON_OBJECT},	   {" [ ] ", DMM_JSON_ARRAY},
-		{"{ \"a\" : [ ] }", DMM_JSON_OBJECT},
+	    {"null", DMM_JSON_NULL},
+	    {"true", DMM_JSON_TRUE},
+	    {"false", DMM_JSON_FALSE},
+	    {" \t\r\n0 \n", DMM_JSON_NUMBER},
+	    {"\"\"", DMM_JSON_STRING},
+	    {"[]", DMM_JSON_ARRAY},
+	    {"{}", DMM_JSON_OBJECT},
+	    {" [ ] ", DMM_JSON_ARRAY},
+	    {"{ \"a\" : [ ] }", DMM_JSON_OBJECT},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -95,20 +99,20 @@ static void test_numbers(void **state)
 		int64_t i;
 		double d;
 	} cases[] = {
-		{"0", 1, 1, 0, 0, 0},
-		{"-0", 0, 1, 0, 0, 0},
-		{"123", 1, 1, 123, 123, 123},
-		{"-123", 0, 1, 0, -123, -123},
-		{"18446744073709551615", 1, 0, UINT64_MAX, 0, 18446744073709551615.0},
-		{"18446744073709551616", 0, 0, 0, 0, 18446744073709551616.0},
-		{"9223372036854775807", 1, 1, INT64_MAX, INT64_MAX, 9223372036854775807.0},
-		{"-9223372036854775808", 0, 1, 0, INT64_MIN, -9223372036854775808.0},
-		{"-9223372036854775809", 0, 0, 0, 0, -9223372036854775809.0},
-		{"1.5", 0, 0, 0, 0, 1.5},
-		{"-1.5E-3", 0, 0, 0, 0, -1.5e-3},
-		{"1e10", 0, 0, 0, 0, 1e10},
-		{"2E+2", 0, 0, 0, 0, 200},
-		{"0.0", 0, 0, 0, 0, 0},
+	    {"0", 1, 1, 0, 0, 0},
+	    {"-0", 0, 1, 0, 0, 0},
+	    {"123", 1, 1, 123, 123, 123},
+	    {"-123", 0, 1, 0, -123, -123},
+	    {"18446744073709551615", 1, 0, UINT64_MAX, 0, 18446744073709551615.0},
+	    {"18446744073709551616", 0, 0, 0, 0, 18446744073709551616.0},
+	    {"9223372036854775807", 1, 1, INT64_MAX, INT64_MAX, 9223372036854775807.0},
+	    {"-9223372036854775808", 0, 1, 0, INT64_MIN, -9223372036854775808.0},
+	    {"-9223372036854775809", 0, 0, 0, 0, -9223372036854775809.0},
+	    {"1.5", 0, 0, 0, 0, 1.5},
+	    {"-1.5E-3", 0, 0, 0, 0, -1.5e-3},
+	    {"1e10", 0, 0, 0, 0, 1e10},
+	    {"2E+2", 0, 0, 0, 0, 200},
+	    {"0.0", 0, 0, 0, 0, 0},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -140,15 +144,15 @@ static void test_strings(void **state)
 		const char *out;
 		size_t len;
 	} cases[] = {
-		{"\"abc\"", "abc", 3},
-		{"\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"", "\"\\/\b\f\n\r\t", 8},
-		{"\"\\u0041\\u00e9\\u20AC\"", "A\xc3\xa9\xe2\x82\xac", 6},
-		{"\"\\ud83d\\ude00\"", "\xf0\x9f\x98\x80", 4},
-		{"\"\\uDBFF\\uDFFF\"", "\xf4\x8f\xbf\xbf", 4},
-		{"\"a\\u0000b\"", "a\0b", 3},
-		{"\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"", "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9},
-		{"\"\xef\xbf\xbf\xed\x9f\xbf\"", "\xef\xbf\xbf\xed\x9f\xbf", 6},
-		{"\"\x7f\"", "\x7f", 1},
+	    {"\"abc\"", "abc", 3},
+	    {"\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"", "\"\\/\b\f\n\r\t", 8},
+	    {"\"\\u0041\\u00e9\\u20AC\"", "A\xc3\xa9\xe2\x82\xac", 6},
+	    {"\"\\ud83d\\ude00\"", "\xf0\x9f\x98\x80", 4},
+	    {"\"\\uDBFF\\uDFFF\"", "\xf4\x8f\xbf\xbf", 4},
+	    {"\"a\\u0000b\"", "a\0b", 3},
+	    {"\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"", "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9},
+	    {"\"\xef\xbf\xbf\xed\x9f\xbf\"", "\xef\xbf\xbf\xed\x9f\xbf", 6},
+	    {"\"\x7f\"", "\x7f", 1},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -288,30 +292,111 @@ static void test_malformed(void **state)
 {
 	(void)state;
 	static const char *const bad[] = {
-		/* empty, truncated */
-		"", " ", "[", "[1", "[1,", "{", "{\"a\"", "{\"a\":", "{\"a\":1", "{\"a\":1,",
-		"\"abc", "\"\\", "\"\\u", "\"\\u00", "tru", "nul", "fals", "-",
-		/* trailing commas, missing separators, bad keys */
-		"[1,]", "[,1]", "[,]", "{\"a\":1,}", "{,}", "{a:1}", "{'a':1}", "{\"a\" 1}",
-		"{\"a\":}", "{1:1}", "{\"a\":1 \"b\":2}", "[1 2]", "[1:2]", "{\"a\",1}",
-		/* trailing garbage */
-		"[1]x", "{} {}", "1 2", "truex", "nullnull", "\"a\"\"b\"", "[]]", "{}}", "0x10",
-		/* numbers */
-		"01", "-01", "00", "1.", ".5", "1e", "1e+", "1E-", "+1", "--1", "1.e5", "-.5",
-		"NaN", "Infinity", "-Infinity", "1_000",
-		/* literals */
-		"True", "NULL", "nil", "undefined", "falsy",
-		/* escapes */
-		"\"\\x\"", "\"\\a\"", "\"\\U0041\"", "\"\\u12\"", "\"\\u12G4\"", "\"\\u-123\"",
-		"\"\\ud800\"", "\"\\ud800\\u0041\"", "\"\\ud800\\n\"", "\"\\udc00\"",
-		"\"\\udc00\\ud800\"", "\"\\ud800\\ud800\"", "\"\\'\"", "\"\\",
-		/* raw control characters and invalid UTF-8 in strings */
-		"\"a\nb\"", "\"\t\"", "\"\x1f\"", "\"\xff\"", "\"\x80\"", "\"\xc0\xaf\"",
-		"\"\xc1\xbf\"", "\"\xe0\x80\xaf\"", "\"\xed\xa0\x80\"", "\"\xf0\x80\x80\xaf\"",
-		"\"\xf4\x90\x80\x80\"", "\"\xf5\x80\x80\x80\"", "\"\xe2\x82\"", "\"\xe2\x28\xa1\"",
-		"\"\xc3\"",
-		/* not JSON at all */
-		"'a'", "/* */ 1", "// x\n1", "\xef\xbb\xbf{}", "{\"a\":1}\n\n}", "[1]\r\n,",
+	    /* empty, truncated */
+	    "",
+	    " ",
+	    "[",
+	    "[1",
+	    "[1,",
+	    "{",
+	    "{\"a\"",
+	    "{\"a\":",
+	    "{\"a\":1",
+	    "{\"a\":1,",
+	    "\"abc",
+	    "\"\\",
+	    "\"\\u",
+	    "\"\\u00",
+	    "tru",
+	    "nul",
+	    "fals",
+	    "-",
+	    /* trailing commas, missing separators, bad keys */
+	    "[1,]",
+	    "[,1]",
+	    "[,]",
+	    "{\"a\":1,}",
+	    "{,}",
+	    "{a:1}",
+	    "{'a':1}",
+	    "{\"a\" 1}",
+	    "{\"a\":}",
+	    "{1:1}",
+	    "{\"a\":1 \"b\":2}",
+	    "[1 2]",
+	    "[1:2]",
+	    "{\"a\",1}",
+	    /* trailing garbage */
+	    "[1]x",
+	    "{} {}",
+	    "1 2",
+	    "truex",
+	    "nullnull",
+	    "\"a\"\"b\"",
+	    "[]]",
+	    "{}}",
+	    "0x10",
+	    /* numbers */
+	    "01",
+	    "-01",
+	    "00",
+	    "1.",
+	    ".5",
+	    "1e",
+	    "1e+",
+	    "1E-",
+	    "+1",
+	    "--1",
+	    "1.e5",
+	    "-.5",
+	    "NaN",
+	    "Infinity",
+	    "-Infinity",
+	    "1_000",
+	    /* literals */
+	    "True",
+	    "NULL",
+	    "nil",
+	    "undefined",
+	    "falsy",
+	    /* escapes */
+	    "\"\\x\"",
+	    "\"\\a\"",
+	    "\"\\U0041\"",
+	    "\"\\u12\"",
+	    "\"\\u12G4\"",
+	    "\"\\u-123\"",
+	    "\"\\ud800\"",
+	    "\"\\ud800\\u0041\"",
+	    "\"\\ud800\\n\"",
+	    "\"\\udc00\"",
+	    "\"\\udc00\\ud800\"",
+	    "\"\\ud800\\ud800\"",
+	    "\"\\'\"",
+	    "\"\\",
+	    /* raw control characters and invalid UTF-8 in strings */
+	    "\"a\nb\"",
+	    "\"\t\"",
+	    "\"\x1f\"",
+	    "\"\xff\"",
+	    "\"\x80\"",
+	    "\"\xc0\xaf\"",
+	    "\"\xc1\xbf\"",
+	    "\"\xe0\x80\xaf\"",
+	    "\"\xed\xa0\x80\"",
+	    "\"\xf0\x80\x80\xaf\"",
+	    "\"\xf4\x90\x80\x80\"",
+	    "\"\xf5\x80\x80\x80\"",
+	    "\"\xe2\x82\"",
+	    "\"\xe2\x28\xa1\"",
+	    "\"\xc3\"",
+	    /* not JSON at all */
+	    "'a'",
+	    "/* */ 1",
+	    "// x\n1",
+	    "\xef\xbb\xbf{}",
+	    "{\"a\":1}\n\n}",
+	    "[1]\r\n,",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -403,12 +488,10 @@ static void test_splice_and_set(void **state)
 	assert_int_equal(dmm_json_splice(dmm_json_get(ra, "w"), dmm_json_get(rb, "w")), 0);
 	assert_int_equal(dmm_json_get(rb, "w")->n, 0);
 	/* splicing into an empty container, and from an empty one */
-	assert_int_equal(dmm_json_splice(dmm_json_get(dmm_json_root(e), "w"),
-					 dmm_json_get(ra, "w")),
-			 0);
-	assert_int_equal(dmm_json_splice(dmm_json_get(ra, "w"),
-					 dmm_json_get(dmm_json_root(e), "w")),
-			 0);
+	assert_int_equal(
+	    dmm_json_splice(dmm_json_get(dmm_json_root(e), "w"), dmm_json_get(ra, "w")), 0);
+	assert_int_equal(
+	    dmm_json_splice(dmm_json_get(ra, "w"), dmm_json_get(dmm_json_root(e), "w")), 0);
 	dmm_json_set_u64(dmm_json_get(ra, "next"), 3);
 	out = write_compact(ra, -1);
 	assert_string_equal(out, "{\"w\":{\"0\":1,\"1\":2,\"2\":3},\"next\":3}");
@@ -431,10 +514,10 @@ static void test_mutations(void **state)
 {
 	(void)state;
 	static const char *const seeds[] = {
-		("{\"/dmm/stats\":{\"n_workers\":2,\"total\":{\"rx\":3000,\"drop_vlan\":0},"
-		 "\"workers\":{\"0\":{\"worker\":0,\"lcore\":1}},\"next_worker\":1}}"),
-		"[1,-2.5e-3,\"a\\u00e9\\ud83d\\ude00\\n\",true,false,null,{},[[[]]]]",
-		"{\"version\":\"DPDK 22.11.11\",\"pid\":7575,\"max_output_len\":16384}",
+	    ("{\"/dmm/stats\":{\"n_workers\":2,\"total\":{\"rx\":3000,\"drop_vlan\":0},"
+	     "\"workers\":{\"0\":{\"worker\":0,\"lcore\":1}},\"next_worker\":1}}"),
+	    "[1,-2.5e-3,\"a\\u00e9\\ud83d\\ude00\\n\",true,false,null,{},[[[]]]]",
+	    "{\"version\":\"DPDK 22.11.11\",\"pid\":7575,\"max_output_len\":16384}",
 	};
 	static const char alphabet[] = "{}[]\",:\\u0123456789eE+-.tfnrl \x80\xc3\xed\xf4\x01";
 	uint32_t rng = 12345;
@@ -501,19 +584,19 @@ static void test_mutations(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_scalars),
-		cmocka_unit_test(test_numbers),
-		cmocka_unit_test(test_strings),
-		cmocka_unit_test(test_telemetry_reply),
-		cmocka_unit_test(test_duplicate_keys_and_nul_keys),
-		cmocka_unit_test(test_length_bounded),
-		cmocka_unit_test(test_depth),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_truncations),
-		cmocka_unit_test(test_error_offset),
-		cmocka_unit_test(test_write),
-		cmocka_unit_test(test_splice_and_set),
-		cmocka_unit_test(test_mutations),
+	    cmocka_unit_test(test_scalars),
+	    cmocka_unit_test(test_numbers),
+	    cmocka_unit_test(test_strings),
+	    cmocka_unit_test(test_telemetry_reply),
+	    cmocka_unit_test(test_duplicate_keys_and_nul_keys),
+	    cmocka_unit_test(test_length_bounded),
+	    cmocka_unit_test(test_depth),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_truncations),
+	    cmocka_unit_test(test_error_offset),
+	    cmocka_unit_test(test_write),
+	    cmocka_unit_test(test_splice_and_set),
+	    cmocka_unit_test(test_mutations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,686 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* dmmctl: operator CLI for dmm-maar. It speaks DPDK's telemetry protocol (v2) directly on
+ * the socket every DPDK process opens, so it needs no DPDK library, no hugepages and no
+ * EAL: a seqpacket AF_UNIX socket, a JSON greeting, then one JSON reply per command. The
+ * /dmm/... commands are registered by the data plane (dataplane/dp_telemetry.c, which also
+ * documents their replies); `raw` reaches any other command (/ethdev/stats,0, ...). */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "json.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_CONNECT = 1, /* no socket, nobody listening, or closed before the greeting */
+	EXIT_USAGE = 2,
+	EXIT_REPLY = 3, /* malformed, truncated, null or missing reply */
+};
+
+#define TIMEOUT_S 5
+/* The server reads a request into a 1024-byte buffer: longer ones would be split. */
+#define MAX_REQUEST 1023
+/* The server's replies are at most max_output_len bytes (16 KiB in 22.11): accept that
+ * announced size within sane bounds. */
+#define MIN_OUTPUT_LEN 1024
+#define MAX_OUTPUT_LEN (64u << 20)
+/* Paged replies: more workers than this is a broken server, not a big box. */
+#define MAX_PAGED 4096
+#define CELL	  128
+
+struct opts {
+	const char *prefix;
+	const char *socket;
+	bool json, pretty, all;
+};
+
+struct conn {
+	int fd;
+	char *buf;
+	size_t cap;
+	/* Parsed replies stay alive until exit: merged pages point into several of them. */
+	struct dmm_json_doc **docs;
+	size_t n_docs;
+};
+
+static const char usage_text[] =
+    "usage: dmmctl [OPTIONS] COMMAND\n"
+    "\n"
+    "Query a running dmm-maar through DPDK's telemetry socket.\n"
+    "\n"
+    "Commands:\n"
+    "  stats         fast-path counters: one column per worker and a total, one row per\n"
+    "                counter (rows that are zero everywhere are hidden unless --all),\n"
+    "                then the control lcore's counters (/dmm/stats)\n"
+    "  ports         one row per port: role, driver, MAC, MTU, queues, packets, misses,\n"
+    "                errors (/dmm/ports)\n"
+    "  tables        per worker replica fill levels \"n/max\", the last table op applied and\n"
+    "                how far it is behind the last op issued (/dmm/tables)\n"
+    "  raw CMD       any telemetry command, e.g. \"raw /ethdev/list\",\n"
+    "                \"raw /ethdev/stats,0\", \"raw /\" (list of commands),\n"
+    "                \"raw /help,/dmm/stats\"\n"
+    "\n"
+    "Options:\n"
+    "  -p, --file-prefix NAME  the --file-prefix dmm-maar was started with (default \"rte\")\n"
+    "  -s, --socket PATH       telemetry socket to use instead of the one derived from the\n"
+    "                          file prefix\n"
+    "  -j, --json              print the reply's JSON value instead of tables (stats and\n"
+    "                          tables: all pages merged into one value)\n"
+    "      --pretty            like --json, indented\n"
+    "  -a, --all               stats: also show counters that are zero everywhere\n"
+    "  -h, --help              this text\n"
+    "\n"
+    "Socket: <runtime dir>/dpdk/<file prefix>/dpdk_telemetry.v2, where the runtime dir is\n"
+    "found as DPDK 22.11 does it: $RUNTIME_DIRECTORY if set (systemd RuntimeDirectory=),\n"
+    "else /var/run for root, else $XDG_RUNTIME_DIR, else /tmp. dmmctl must therefore run\n"
+    "as the same user, with the same environment, as dmm-maar, or be given --socket.\n"
+    "\n"
+    "Exit status: 0 ok, 1 cannot connect, 2 usage error, 3 bad or null reply (unknown\n"
+    "command, bad parameter, malformed or truncated JSON, timeout after 5 s).\n";
+
+static const char *prog_prefix = "rte";
+static bool prefix_given;
+
+__attribute__((format(printf, 2, 3), noreturn)) static void die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("dmmctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+__attribute__((format(printf, 1, 2), noreturn)) static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("dmmctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'dmmctl --help'.\n", stderr);
+	exit(EXIT_USAGE);
+}
+
+/* Same directory rules as eal_create_runtime_dir() in DPDK 22.11 (lib/eal/linux). */
+static void socket_path(const struct opts *o, char *out, size_t n)
+{
+	const char *dir = getenv("RUNTIME_DIRECTORY");
+	int len;
+
+	if (o->socket != NULL) {
+		len = snprintf(out, n, "%s", o->socket);
+	} else {
+		if (dir == NULL) {
+			if (getuid() == 0)
+				dir = "/var/run";
+			else if ((dir = getenv("XDG_RUNTIME_DIR")) == NULL)
+				dir = "/tmp";
+		}
+		len = snprintf(out, n, "%s/dpdk/%s/dpdk_telemetry.v2", dir, o->prefix);
+	}
+	if (len < 0 || (size_t)len >= n)
+		usage_error("socket path too long (at most %zu bytes)", n - 1);
+}
+
+/* One message; the whole of it or an error (SOCK_SEQPACKET keeps message boundaries, and
+ * MSG_TRUNC tells when one did not fit). */
+static size_t recv_msg(int fd, char *buf, size_t cap, int code, const char *what)
+{
+	struct iovec iov = {.iov_base = buf, .iov_len = cap};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	ssize_t n;
+
+	do
+		n = recvmsg(fd, &mh, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		die(code, "no %s within %d s", what, TIMEOUT_S);
+	if (n < 0)
+		die(code, "reading %s: %s", what, strerror(errno));
+	if (n == 0)
+		die(code, "connection closed before the %s%s", what,
+		    code == EXIT_CONNECT ? " (too many telemetry clients?)" : "");
+	if (mh.msg_flags & MSG_TRUNC)
+		die(EXIT_REPLY, "%s longer than the %zu bytes announced", what, cap);
+	return (size_t)n;
+}
+
+static struct dmm_json *parse_or_die(struct conn *c, const char *buf, size_t len, const char *what)
+{
+	struct dmm_json_error err;
+	struct dmm_json_doc *doc;
+	struct dmm_json_doc **docs;
+	int rc = dmm_json_parse(buf, len, &doc, &err);
+
+	if (rc == -EINVAL)
+		die(EXIT_REPLY, "malformed JSON in %s at byte %zu: %s", what, err.offset, err.msg);
+	if (rc < 0)
+		die(EXIT_REPLY, "%s: %s", what, err.msg);
+	docs = realloc(c->docs, (c->n_docs + 1) * sizeof(*docs));
+	if (docs == NULL)
+		die(EXIT_REPLY, "out of memory");
+	c->docs = docs;
+	c->docs[c->n_docs++] = doc;
+	return dmm_json_root(doc);
+}
+
+static void tel_connect(struct conn *c, const char *path, const struct opts *o)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = TIMEOUT_S};
+	char greeting[4096];
+	struct dmm_json *g;
+	uint64_t max_len;
+	size_t n;
+
+	c->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		die(EXIT_CONNECT, "socket: %s", strerror(errno));
+	memcpy(sun.sun_path, path, strlen(path) + 1); /* length checked by socket_path() */
+	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		if (o->socket != NULL)
+			die(EXIT_CONNECT, "cannot connect to %s: %s (is dmm-maar running?)", path,
+			    strerror(errno));
+		die(EXIT_CONNECT,
+		    "cannot connect to %s: %s (is dmm-maar running with --file-prefix %s?)", path,
+		    strerror(errno), o->prefix);
+	}
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+
+	n = recv_msg(c->fd, greeting, sizeof(greeting), EXIT_CONNECT, "telemetry greeting");
+	g = parse_or_die(c, greeting, n, "the telemetry greeting");
+	if (!dmm_json_u64(dmm_json_get(g, "max_output_len"), &max_len) ||
+	    max_len < MIN_OUTPUT_LEN || max_len > MAX_OUTPUT_LEN)
+		die(EXIT_REPLY, "telemetry greeting without a valid max_output_len");
+	c->cap = (size_t)max_len;
+	c->buf = malloc(c->cap);
+	if (c->buf == NULL)
+		die(EXIT_REPLY, "out of memory");
+}
+
+/* Send cmd ("/x/y" or "/x/y,params") and return the value of its {"/x/y": value} reply. */
+static struct dmm_json *request(struct conn *c, const char *cmd)
+{
+	size_t len = strlen(cmd), name_len = strcspn(cmd, ",");
+	struct dmm_json *r, *v;
+	ssize_t sent;
+	size_t n;
+
+	if (len > MAX_REQUEST) /* main() checks user input: only a bug gets here */
+		die(EXIT_REPLY, "request longer than %d bytes", MAX_REQUEST);
+	do
+		sent = send(c->fd, cmd, len, MSG_NOSIGNAL);
+	while (sent < 0 && errno == EINTR);
+	if (sent < 0)
+		die(EXIT_REPLY, "sending %s: %s", cmd, strerror(errno));
+	n = recv_msg(c->fd, c->buf, c->cap, EXIT_REPLY, "reply");
+	r = parse_or_die(c, c->buf, n, "the reply");
+	if (r->type != DMM_JSON_OBJECT || r->n != 1 || r->child->key_len != name_len ||
+	    memcmp(r->child->key, cmd, name_len) != 0)
+		die(EXIT_REPLY, "reply to %s is not {\"%.*s\": value}", cmd, (int)name_len, cmd);
+	v = r->child;
+	if (v->type == DMM_JSON_NULL)
+		die(EXIT_REPLY,
+		    "%s: null reply (unknown command, bad parameter, or dmm-maar not ready)", cmd);
+	return v;
+}
+
+static uint64_t need_u64(const struct dmm_json *obj, const char *key, const char *cmd)
+{
+	uint64_t x;
+
+	if (!dmm_json_u64(dmm_json_get(obj, key), &x))
+		die(EXIT_REPLY, "reply to %s: \"%s\" missing or not an unsigned integer", cmd, key);
+	return x;
+}
+
+static struct dmm_json *need_obj(const struct dmm_json *obj, const char *key, const char *cmd)
+{
+	struct dmm_json *v = dmm_json_get(obj, key);
+
+	if (v == NULL || v->type != DMM_JSON_OBJECT)
+		die(EXIT_REPLY, "reply to %s: \"%s\" missing or not an object", cmd, key);
+	return v;
+}
+
+/* /dmm/stats and /dmm/tables hold as many workers as fit in one telemetry reply; ask for
+ * the rest (",K") and merge them into the first reply's "workers". */
+static struct dmm_json *request_paged(struct conn *c, const char *cmd)
+{
+	struct dmm_json *first = request(c, cmd);
+	struct dmm_json *workers = need_obj(first, "workers", cmd);
+	uint64_t n = need_u64(first, "n_workers", cmd);
+	uint64_t next = need_u64(first, "next_worker", cmd);
+
+	if (n > MAX_PAGED)
+		die(EXIT_REPLY, "reply to %s: implausible n_workers %" PRIu64, cmd, n);
+	while (next < n) {
+		char req[64];
+		struct dmm_json *v;
+		uint64_t nn;
+
+		snprintf(req, sizeof(req), "%s,%" PRIu64, cmd, next);
+		v = request(c, req);
+		nn = need_u64(v, "next_worker", req);
+		if (need_u64(v, "n_workers", req) != n || nn <= next || nn > n)
+			die(EXIT_REPLY, "reply to %s: inconsistent paging", req);
+		dmm_json_splice(workers, need_obj(v, "workers", req));
+		next = nn;
+	}
+	if (next != n)
+		die(EXIT_REPLY, "reply to %s: next_worker beyond n_workers", cmd);
+	dmm_json_set_u64(dmm_json_get(first, "next_worker"), next);
+	return first;
+}
+
+static size_t max_sz(size_t a, size_t b)
+{
+	return a > b ? a : b;
+}
+
+/* Text from the wire, made safe for a terminal. */
+static void clean(char *out, size_t n, const char *s)
+{
+	size_t i = 0;
+
+	for (; s != NULL && *s != '\0' && i + 1 < n; s++)
+		out[i++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s;
+	out[i] = '\0';
+	if (i == 0 && n > 1)
+		snprintf(out, n, "-");
+}
+
+/* Cell text of a number, or "-" when absent or not a number. */
+static void num_cell(char *out, size_t n, const struct dmm_json *v)
+{
+	if (v != NULL && v->type == DMM_JSON_NUMBER && v->is_u64)
+		snprintf(out, n, "%" PRIu64, v->u64);
+	else if (v != NULL && v->type == DMM_JSON_NUMBER)
+		snprintf(out, n, "%.*s", (int)v->len, v->str);
+	else
+		snprintf(out, n, "-");
+}
+
+static bool nonzero(const struct dmm_json *v)
+{
+	return v != NULL && v->type == DMM_JSON_NUMBER && v->num != 0;
+}
+
+static unsigned term_width(void)
+{
+	struct winsize ws;
+
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 100;
+}
+
+/* A left/right aligned text table with computed column widths. */
+struct table {
+	unsigned ncol;
+	const char *const *hdr;
+	const char *right; /* per column 'r' or 'l' */
+	size_t ncell;
+	char (*cell)[CELL];
+};
+
+static char *table_next(struct table *t)
+{
+	char(*c)[CELL] = realloc(t->cell, (t->ncell + 1) * sizeof(*c));
+
+	if (c == NULL)
+		die(EXIT_REPLY, "out of memory");
+	t->cell = c;
+	return t->cell[t->ncell++];
+}
+
+static void table_print(const struct table *t)
+{
+	size_t w[32] = {0};
+
+	for (unsigned j = 0; j < t->ncol; j++)
+		w[j] = strlen(t->hdr[j]);
+	for (size_t i = 0; i < t->ncell; i++)
+		if (strlen(t->cell[i]) > w[i % t->ncol])
+			w[i % t->ncol] = strlen(t->cell[i]);
+	for (size_t i = 0; i < t->ncell + t->ncol; i++) {
+		unsigned j = i % t->ncol;
+		const char *s = i < t->ncol ? t->hdr[j] : t->cell[i - t->ncol];
+		bool last = j + 1 == t->ncol;
+
+		if (t->right[j] == 'r')
+			printf("%*s", (int)w[j], s);
+		else
+			printf("%-*s", last ? 0 : (int)w[j], s);
+		fputs(last ? "\n" : "  ", stdout);
+	}
+}
+
+static bool stats_row_shown(const struct dmm_json *r, const struct dmm_json **ws, size_t nw,
+			    bool all)
+{
+	if (all || nonzero(r))
+		return true;
+	for (size_t i = 0; i < nw; i++)
+		if (nonzero(dmm_json_get(ws[i], r->key)))
+			return true;
+	return false;
+}
+
+/* Width of a column of r's values for worker w (NULL: the total) over the shown rows. */
+static size_t stats_col_width(const struct dmm_json *total, const struct dmm_json **ws, size_t nw,
+			      const struct dmm_json *w, const char *hdr, bool all)
+{
+	size_t width = strlen(hdr);
+	char cell[CELL];
+
+	for (const struct dmm_json *r = total->child; r != NULL; r = r->next) {
+		if (!stats_row_shown(r, ws, nw, all))
+			continue;
+		num_cell(cell, sizeof(cell), w == NULL ? r : dmm_json_get(w, r->key));
+		width = max_sz(width, strlen(cell));
+	}
+	return width;
+}
+
+static void print_stats(const struct dmm_json *v, bool all)
+{
+	const char *cmd = "/dmm/stats";
+	const struct dmm_json *total = need_obj(v, "total", cmd);
+	const struct dmm_json *control = need_obj(v, "control", cmd);
+	const struct dmm_json *workers = need_obj(v, "workers", cmd);
+	const struct dmm_json **ws = calloc(workers->n + 1, sizeof(*ws));
+	char(*hdr)[CELL] = calloc(workers->n + 1, sizeof(*hdr));
+	size_t *width = calloc(workers->n + 1, sizeof(*width));
+	size_t nw = 0, namew = strlen("counter"), totw, room = term_width();
+	bool any = false;
+	char cell[CELL];
+
+	if (ws == NULL || hdr == NULL || width == NULL)
+		die(EXIT_REPLY, "out of memory");
+	for (const struct dmm_json *w = workers->child; w != NULL; w = w->next) {
+		char lc[32];
+
+		if (w->type != DMM_JSON_OBJECT)
+			die(EXIT_REPLY, "reply to %s: a worker is not an object", cmd);
+		num_cell(lc, sizeof(lc), dmm_json_get(w, "lcore"));
+		clean(cell, 24, w->key);
+		/* Both parts are bounded (24 + 32 < CELL): truncation is impossible, but gcc at
+		 * -O0 cannot see it, so cut explicitly. */
+		snprintf(hdr[nw], CELL, "w%.24s/lc%.24s", cell, lc);
+		ws[nw++] = w;
+	}
+	/* Rows are the counters of "total", in the server's order. */
+	for (const struct dmm_json *r = total->child; r != NULL; r = r->next) {
+		if (stats_row_shown(r, ws, nw, all)) {
+			any = true;
+			namew = max_sz(namew, strlen(r->key));
+		}
+	}
+	for (size_t i = 0; i < nw; i++)
+		width[i] = stats_col_width(total, ws, nw, ws[i], hdr[i], all);
+	totw = stats_col_width(total, ws, nw, NULL, "total", all);
+
+	if (!any)
+		printf("all worker counters are zero (-a lists them)\n");
+	/* Blocks of as many worker columns as the terminal takes, the total in the last. */
+	for (size_t b = 0; any && (b == 0 || b < nw);) {
+		size_t e = b, used = namew;
+		bool last;
+
+		/* At least one worker per block; the total needs room in the last one only. */
+		while (e < nw) {
+			size_t need = used + width[e] + 1 + (e + 1 == nw ? totw + 1 : 0);
+
+			if (e > b && need > room)
+				break;
+			used += width[e++] + 1;
+		}
+		last = e == nw;
+		if (b != 0)
+			putchar('\n');
+		printf("%-*s", (int)namew, "counter");
+		for (size_t i = b; i < e; i++)
+			printf(" %*s", (int)width[i], hdr[i]);
+		if (last)
+			printf(" %*s", (int)totw, "total");
+		putchar('\n');
+		for (const struct dmm_json *r = total->child; r != NULL; r = r->next) {
+			if (!stats_row_shown(r, ws, nw, all))
+				continue;
+			clean(cell, sizeof(cell), r->key);
+			printf("%-*s", (int)namew, cell);
+			for (size_t i = b; i < e; i++) {
+				num_cell(cell, sizeof(cell), dmm_json_get(ws[i], r->key));
+				printf(" %*s", (int)width[i], cell);
+			}
+			if (last) {
+				num_cell(cell, sizeof(cell), r);
+				printf(" %*s", (int)totw, cell);
+			}
+			putchar('\n');
+		}
+		if (last)
+			break;
+		b = e;
+	}
+
+	printf("\ncontrol:\n");
+	for (const struct dmm_json *r = control->child; r != NULL; r = r->next) {
+		char name[CELL];
+
+		if (!all && !nonzero(r) && strcmp(r->key, "uptime_s") != 0)
+			continue;
+		clean(name, sizeof(name), r->key);
+		num_cell(cell, sizeof(cell), r);
+		printf("  %-22s %s\n", name, cell);
+	}
+	free(ws);
+	free(hdr);
+	free(width);
+}
+
+static void print_ports(const struct dmm_json *v)
+{
+	static const char *const hdr[] = {
+	    "PORT",	  "DEVICE",	"ROLE",	     "DRIVER",	  "MAC",       "MTU",	   "QUEUES",
+	    "RX-PACKETS", "TX-PACKETS", "RX-MISSED", "RX-ERRORS", "TX-ERRORS", "RX-NOMBUF"};
+	struct table t = {.ncol = 13, .hdr = hdr, .right = "rllllrrrrrrrr"};
+	const struct dmm_json *ports = need_obj(v, "ports", "/dmm/ports");
+	bool shared = false;
+
+	for (const struct dmm_json *p = ports->child; p != NULL; p = p->next) {
+		uint64_t rxq = 0, txq = 0, sh = 0;
+		bool q;
+
+		if (p->type != DMM_JSON_OBJECT)
+			die(EXIT_REPLY, "reply to /dmm/ports: a port is not an object");
+		num_cell(table_next(&t), CELL, dmm_json_get(p, "port_id"));
+		clean(table_next(&t), CELL, dmm_json_string(dmm_json_get(p, "device")));
+		clean(table_next(&t), CELL, dmm_json_string(dmm_json_get(p, "role")));
+		clean(table_next(&t), CELL, dmm_json_string(dmm_json_get(p, "driver")));
+		clean(table_next(&t), CELL, dmm_json_string(dmm_json_get(p, "mac")));
+		num_cell(table_next(&t), CELL, dmm_json_get(p, "mtu"));
+		q = dmm_json_u64(dmm_json_get(p, "rx_queues"), &rxq) &&
+		    dmm_json_u64(dmm_json_get(p, "tx_queues"), &txq);
+		dmm_json_u64(dmm_json_get(p, "tx_shared"), &sh);
+		shared |= sh != 0;
+		if (q)
+			snprintf(table_next(&t), CELL, "%" PRIu64 "/%" PRIu64 "%s", rxq, txq,
+				 sh ? "*" : "");
+		else
+			snprintf(table_next(&t), CELL, "-");
+		num_cell(table_next(&t), CELL, dmm_json_get(p, "ipackets"));
+		num_cell(table_next(&t), CELL, dmm_json_get(p, "opackets"));
+		num_cell(table_next(&t), CELL, dmm_json_get(p, "imissed"));
+		num_cell(table_next(&t), CELL, dmm_json_get(p, "ierrors"));
+		num_cell(table_next(&t), CELL, dmm_json_get(p, "oerrors"));
+		num_cell(table_next(&t), CELL, dmm_json_get(p, "rx_nombuf"));
+	}
+	table_print(&t);
+	if (shared)
+		printf("QUEUES rx/tx; *: fewer TX queues than lcores, shared under a lock\n");
+	free(t.cell);
+}
+
+static void fill_level(char *out, const struct dmm_json *w, const char *n, const char *max)
+{
+	uint64_t a, b;
+
+	if (dmm_json_u64(dmm_json_get(w, n), &a) && dmm_json_u64(dmm_json_get(w, max), &b))
+		snprintf(out, CELL, "%" PRIu64 "/%" PRIu64, a, b);
+	else
+		snprintf(out, CELL, "-");
+}
+
+static void print_tables(const struct dmm_json *v)
+{
+	static const char *const hdr[] = {"WORKER",	"LCORE", "BINDINGS", "TUNNELS", "ROUTES",
+					  "NEIGHBOURS", "LOCAL", "APPLIED",  "BEHIND"};
+	struct table t = {.ncol = 9, .hdr = hdr, .right = "rrrrrrrrr"};
+	const char *cmd = "/dmm/tables";
+	uint64_t op_seq = need_u64(v, "op_seq", cmd), pending = need_u64(v, "ops_pending", cmd);
+	const struct dmm_json *workers = need_obj(v, "workers", cmd);
+
+	for (const struct dmm_json *w = workers->child; w != NULL; w = w->next) {
+		uint64_t applied;
+
+		if (w->type != DMM_JSON_OBJECT)
+			die(EXIT_REPLY, "reply to %s: a worker is not an object", cmd);
+		num_cell(table_next(&t), CELL, dmm_json_get(w, "worker"));
+		num_cell(table_next(&t), CELL, dmm_json_get(w, "lcore"));
+		fill_level(table_next(&t), w, "bindings", "bindings_max");
+		fill_level(table_next(&t), w, "tunnels", "tunnels_max");
+		fill_level(table_next(&t), w, "routes", "routes_max");
+		fill_level(table_next(&t), w, "neighbours", "neighbours_max");
+		num_cell(table_next(&t), CELL, dmm_json_get(w, "local_addrs"));
+		num_cell(table_next(&t), CELL, dmm_json_get(w, "applied_seq"));
+		/* Ops issued but not yet applied by this worker (read a moment apart). */
+		if (dmm_json_u64(dmm_json_get(w, "applied_seq"), &applied))
+			snprintf(table_next(&t), CELL, "%" PRIu64,
+				 applied < op_seq ? op_seq - applied : 0);
+		else
+			snprintf(table_next(&t), CELL, "-");
+	}
+	table_print(&t);
+	printf("op_seq %" PRIu64 ", ops_pending %" PRIu64 " (waiting for ring space)\n", op_seq,
+	       pending);
+	free(t.cell);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+	    {"file-prefix", required_argument, NULL, 'p'},
+	    {"socket", required_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"pretty", no_argument, NULL, 'P'},
+	    {"all", no_argument, NULL, 'a'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct opts o = {.prefix = prog_prefix};
+	struct conn c = {.fd = -1};
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	const char *cmd;
+	struct dmm_json *v;
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":p:s:jah", lopts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			if (optarg[0] == '\0' || strchr(optarg, '/') != NULL)
+				usage_error("--file-prefix: a name without '/' expected");
+			o.prefix = optarg;
+			prefix_given = true;
+			break;
+		case 's':
+			o.socket = optarg;
+			break;
+		case 'j':
+			o.json = true;
+			break;
+		case 'P':
+			o.json = o.pretty = true;
+			break;
+		case 'a':
+			o.all = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		case ':':
+			usage_error("option %s needs an argument", argv[optind - 1]);
+			break;
+		default:
+			usage_error("unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (o.socket != NULL && prefix_given)
+		usage_error("--socket and --file-prefix exclude each other");
+	if (optind >= argc)
+		usage_error("no command");
+	cmd = argv[optind++];
+	if (strcmp(cmd, "raw") == 0) {
+		if (optind + 1 != argc)
+			usage_error("raw takes one telemetry command, e.g. raw /ethdev/list");
+		if (argv[optind][0] != '/')
+			usage_error("telemetry commands start with '/'");
+		if (strlen(argv[optind]) > MAX_REQUEST)
+			usage_error("telemetry command longer than %d bytes", MAX_REQUEST);
+	} else if (strcmp(cmd, "stats") != 0 && strcmp(cmd, "ports") != 0 &&
+		   strcmp(cmd, "tables") != 0) {
+		usage_error("unknown command '%s'", cmd);
+	} else if (optind != argc) {
+		usage_error("%s takes no argument", cmd);
+	}
+
+	socket_path(&o, path, sizeof(path));
+	tel_connect(&c, path, &o);
+
+	if (strcmp(cmd, "raw") == 0)
+		v = request(&c, argv[optind]);
+	else if (strcmp(cmd, "stats") == 0)
+		v = request_paged(&c, "/dmm/stats");
+	else if (strcmp(cmd, "tables") == 0)
+		v = request_paged(&c, "/dmm/tables");
+	else
+		v = request(&c, "/dmm/ports");
+
+	if (o.json || strcmp(cmd, "raw") == 0) {
+		dmm_json_write(stdout, v, o.json && !o.pretty ? -1 : 2);
+		putchar('\n');
+	} else if (strcmp(cmd, "stats") == 0) {
+		print_stats(v, o.all);
+	} else if (strcmp(cmd, "tables") == 0) {
+		print_tables(v);
+	} else {
+		print_ports(v);
+	}
+
+	close(c.fd);
+	for (size_t i = 0; i < c.n_docs; i++)
+		dmm_json_free(c.docs[i]);
+	free(c.docs);
+	free(c.buf);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		die(EXIT_REPLY, "writing output: %s", strerror(errno));
+	return EXIT_OK;
+}
