@@ -74,6 +74,35 @@ static inline bool in_pools(const struct dmm_fwd_ctx *ctx, const uint8_t *a)
 	return false;
 }
 
+static inline const struct dmm_binding *bind_lookup(const struct dmm_tables *t,
+						   const struct dmm_fwd_hint *h, const uint8_t *a)
+{
+	if (h != NULL && dmm_bind_key(a) == h->key)
+		return h->b;
+	return dmm_tables_binding(t, a);
+}
+
+bool dmm_fwd_primary_key(const struct dmm_fwd_ctx *ctx, const struct dmm_tables *t,
+			 const struct rte_mbuf *m, uint16_t in_port, uint64_t *key)
+{
+	const struct rte_ipv6_hdr *ip;
+
+	if (unlikely(rte_pktmbuf_data_len(m) < ETH_LEN + IP6_LEN))
+		return false;
+	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, ETH_LEN);
+	if (ctx->role[in_port] == DMM_ROLE_ACCESS) {
+		*key = dmm_bind_key(ip->src_addr);
+		return true;
+	}
+	if (ip->proto == PROTO_IPV6 && rte_pktmbuf_data_len(m) >= ETH_LEN + 2 * IP6_LEN &&
+	    dmm_tables_local(t, ip->dst_addr) >= 0) {
+		*key = dmm_bind_key(((const struct rte_ipv6_hdr *)(ip + 1))->dst_addr);
+		return true;
+	}
+	*key = dmm_bind_key(ip->dst_addr);
+	return true;
+}
+
 uint32_t dmm_fwd_flow_label(const struct rte_mbuf *m, uint32_t l3_off)
 {
 	const struct rte_ipv6_hdr *ip =
@@ -218,11 +247,11 @@ static enum dmm_verdict encap(const struct dmm_fwd_ctx *ctx, const struct dmm_ta
 /* Uplink from an MN on an access port. */
 static enum dmm_verdict from_access(const struct dmm_fwd_ctx *ctx, const struct dmm_tables *t,
 				    struct dmm_wstats *st, struct rte_mbuf *m, uint16_t in_port,
-				    uint16_t *out)
+				    const struct dmm_fwd_hint *h, uint16_t *out)
 {
 	struct rte_ipv6_hdr *ip = ip6(m);
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	const struct dmm_binding *b = dmm_tables_binding(t, ip->src_addr), *d;
+	const struct dmm_binding *b = bind_lookup(t, h, ip->src_addr), *d;
 
 	/* Anti-spoofing: the source prefix must be delegated to the MN that sends it, on the
 	 * port it is attached to. */
@@ -233,7 +262,7 @@ static enum dmm_verdict from_access(const struct dmm_fwd_ctx *ctx, const struct 
 		return encap(ctx, t, st, m, b->tunnel, out); /* reverse tunnel to the anchor */
 
 	if (in_pools(ctx, ip->dst_addr)) {
-		d = dmm_tables_binding(t, ip->dst_addr);
+		d = bind_lookup(t, h, ip->dst_addr);
 		if (d != NULL && (d->flags & DMM_BIND_ATTACHED))
 			return deliver(ctx, st, m, d, out); /* MN to MN on this MAAR */
 		if (d != NULL && (d->flags & DMM_BIND_ANCHORED))
@@ -246,9 +275,10 @@ static enum dmm_verdict from_access(const struct dmm_fwd_ctx *ctx, const struct 
 
 /* Downlink arriving natively on the core port. */
 static enum dmm_verdict from_core(const struct dmm_fwd_ctx *ctx, const struct dmm_tables *t,
-				  struct dmm_wstats *st, struct rte_mbuf *m, uint16_t *out)
+				  struct dmm_wstats *st, struct rte_mbuf *m,
+				  const struct dmm_fwd_hint *h, uint16_t *out)
 {
-	const struct dmm_binding *d = dmm_tables_binding(t, ip6(m)->dst_addr);
+	const struct dmm_binding *d = bind_lookup(t, h, ip6(m)->dst_addr);
 
 	/* Only prefixes anchored here are routed to us natively; anything else arriving on
 	 * the core is not ours to forward (we are not a transit router). */
@@ -261,7 +291,8 @@ static enum dmm_verdict from_core(const struct dmm_fwd_ctx *ctx, const struct dm
 
 /* ip6ip6 addressed to this MAAR. */
 static enum dmm_verdict decap(const struct dmm_fwd_ctx *ctx, const struct dmm_tables *t,
-			      struct dmm_wstats *st, struct rte_mbuf *m, uint16_t *out)
+			      struct dmm_wstats *st, struct rte_mbuf *m,
+			      const struct dmm_fwd_hint *h, uint16_t *out)
 {
 	struct rte_ipv6_hdr *ip = ip6(m), *in;
 	const struct dmm_binding *b;
@@ -284,10 +315,10 @@ static enum dmm_verdict decap(const struct dmm_fwd_ctx *ctx, const struct dmm_ta
 	/* The inner addresses must belong to this peer: downlink to an MN attached here whose
 	 * prefix that peer anchors, or uplink reverse-tunnelled from an MN that peer serves
 	 * with a prefix anchored here. */
-	b = dmm_tables_binding(t, in->dst_addr);
+	b = bind_lookup(t, h, in->dst_addr);
 	down = b != NULL && b->flags == DMM_BIND_ATTACHED && b->tunnel == tid;
 	if (!down) {
-		const struct dmm_binding *s = dmm_tables_binding(t, in->src_addr);
+		const struct dmm_binding *s = bind_lookup(t, h, in->src_addr);
 		if (unlikely(s == NULL || s->flags != DMM_BIND_ANCHORED || s->tunnel != tid))
 			return drop(out, DMM_DROP_TUNNEL_MISMATCH);
 	}
@@ -311,7 +342,7 @@ static enum dmm_verdict decap(const struct dmm_fwd_ctx *ctx, const struct dmm_ta
 	if (down)
 		return deliver(ctx, st, m, b, out);
 	if (in_pools(ctx, in->dst_addr)) {
-		const struct dmm_binding *d = dmm_tables_binding(t, ip6(m)->dst_addr);
+		const struct dmm_binding *d = bind_lookup(t, h, ip6(m)->dst_addr);
 		if (d != NULL && d->flags == (DMM_BIND_ANCHORED | DMM_BIND_ATTACHED))
 			return deliver(ctx, st, m, d, out);
 	}
@@ -320,7 +351,7 @@ static enum dmm_verdict decap(const struct dmm_fwd_ctx *ctx, const struct dmm_ta
 
 enum dmm_verdict dmm_fwd_packet(const struct dmm_fwd_ctx *ctx, const struct dmm_tables *t,
 				struct dmm_wstats *st, struct rte_mbuf *m, uint16_t in_port,
-				uint16_t *out)
+				const struct dmm_fwd_hint *h, uint16_t *out)
 {
 	const struct rte_ether_hdr *eth;
 	struct rte_ipv6_hdr *ip;
@@ -364,7 +395,7 @@ enum dmm_verdict dmm_fwd_packet(const struct dmm_fwd_ctx *ctx, const struct dmm_
 
 	if (unlikely(dmm_tables_local(t, ip->dst_addr) >= 0)) {
 		if (ip->proto == PROTO_IPV6 && ctx->role[in_port] == DMM_ROLE_CORE)
-			return decap(ctx, t, st, m, out);
+			return decap(ctx, t, st, m, h, out);
 		if (ip->proto == PROTO_ICMPV6 && ilen > IP6_LEN &&
 		    rte_pktmbuf_data_len(m) > ETH_LEN + IP6_LEN) {
 			uint8_t type = *((const uint8_t *)(ip + 1));
@@ -378,6 +409,6 @@ enum dmm_verdict dmm_fwd_packet(const struct dmm_fwd_ctx *ctx, const struct dmm_
 		return drop(out, DMM_DROP_LINK_LOCAL);
 
 	if (ctx->role[in_port] == DMM_ROLE_ACCESS)
-		return from_access(ctx, t, st, m, in_port, out);
-	return from_core(ctx, t, st, m, out);
+		return from_access(ctx, t, st, m, in_port, h, out);
+	return from_core(ctx, t, st, m, h, out);
 }

@@ -37,12 +37,25 @@ enum dmm_verdict {
 	DMM_V_DROP,   /* free, *out = enum dmm_drop_reason */
 };
 
+/* A binding looked up ahead of time (bulk, with prefetch) for the /64 whose key is key;
+ * b is NULL when the lookup missed. */
+struct dmm_fwd_hint {
+	uint64_t key;
+	const struct dmm_binding *b;
+};
+
 /* Classify m, received on in_port, and rewrite it in place for its output. Counts routed,
  * delivered, encap, decap, trimmed in st; the caller counts tx, drops and exceptions from
- * the verdict (so a TX or ring failure is never counted twice). */
+ * the verdict (so a TX or ring failure is never counted twice). hint may be NULL. */
 enum dmm_verdict dmm_fwd_packet(const struct dmm_fwd_ctx *ctx, const struct dmm_tables *t,
 				struct dmm_wstats *st, struct rte_mbuf *m, uint16_t in_port,
-				uint16_t *out);
+				const struct dmm_fwd_hint *hint, uint16_t *out);
+
+/* The /64 the fast path will look up first for m (source on access, destination on core,
+ * inner destination for ip6ip6 to us), so a burst's lookups can be done in bulk before
+ * dmm_fwd_packet runs. Returns false if the frame is too short to say. */
+bool dmm_fwd_primary_key(const struct dmm_fwd_ctx *ctx, const struct dmm_tables *t,
+			 const struct rte_mbuf *m, uint16_t in_port, uint64_t *key);
 
 /* RFC 6438 §3: a 20-bit, non-zero flow label from the inner flow. */
 uint32_t dmm_fwd_flow_label(const struct rte_mbuf *m, uint32_t l3_off);

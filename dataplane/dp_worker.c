@@ -6,6 +6,7 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_hash.h>
 #include <rte_lcore.h>
 #include <rte_prefetch.h>
 #include <rte_ring.h>
@@ -43,14 +44,43 @@ void dmm_worker_burst(struct dmm_dp *dp, struct dmm_worker *w, uint16_t in_port,
 	uint16_t nexc = 0, out, i;
 	struct dmm_wstats *st = &w->st;
 
+	struct dmm_fwd_hint hint[DMM_BURST];
+	const void *keyp[DMM_BURST];
+	int32_t pos[DMM_BURST];
+	uint16_t idx[DMM_BURST], nk = 0;
+	bool hinted[DMM_BURST];
+	const struct dmm_tables *t = &w->tables;
+
 	st->rx += n;
+	/* Pass 1: find each packet's first binding key and look them all up at once:
+	 * rte_hash_lookup_bulk overlaps the cache misses of the whole burst, which is what
+	 * keeps a table of millions of bindings at line rate. */
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
 		if (i + PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
-		switch (dmm_fwd_packet(&dp->fwd, &w->tables, st, m, in_port, &out)) {
+		if (dmm_fwd_primary_key(&dp->fwd, t, pkts[i], in_port, &hint[i].key)) {
+			keyp[nk] = &hint[i].key;
+			idx[nk++] = i;
+			hinted[i] = true;
+		} else {
+			hinted[i] = false; /* too short: dmm_fwd_packet drops it */
+		}
+	}
+	if (nk > 0)
+		rte_hash_lookup_bulk(t->bind, keyp, nk, pos);
+	for (uint16_t k = 0; k < nk; k++) {
+		struct dmm_fwd_hint *h = &hint[idx[k]];
+		h->b = pos[k] >= 0 ? &t->bind_val[pos[k]] : NULL;
+		if (h->b != NULL)
+			rte_prefetch0(h->b);
+	}
+	/* Pass 2: decide and rewrite. */
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		switch (dmm_fwd_packet(&dp->fwd, t, st, m, in_port, hinted[i] ? &hint[i] : NULL,
+				       &out)) {
 		case DMM_V_TX:
 			tx[out][ntx[out]++] = m;
 			break;

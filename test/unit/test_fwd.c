@@ -230,7 +230,17 @@ static void assert_payload(struct rte_mbuf *m, unsigned off, uint16_t n)
 
 static enum dmm_verdict run(struct rte_mbuf *m, uint16_t in, uint16_t *out)
 {
-	return dmm_fwd_packet(&ctx, &tbl, &st, m, in, out);
+	/* Half the calls go through the bulk-lookup hint, as the worker does, so both the hinted
+	 * and the plain lookup are exercised on every case. */
+	static unsigned n;
+	uint64_t key;
+	struct dmm_fwd_hint h;
+	if ((n++ & 1) && dmm_fwd_primary_key(&ctx, &tbl, m, in, &key)) {
+		h.key = key;
+		h.b = dmm_tables_binding(&tbl, (const uint8_t *)&key);
+		return dmm_fwd_packet(&ctx, &tbl, &st, m, in, &h, out);
+	}
+	return dmm_fwd_packet(&ctx, &tbl, &st, m, in, NULL, out);
 }
 
 static void expect_drop(struct rte_mbuf *m, uint16_t in, enum dmm_drop_reason r)
