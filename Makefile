@@ -5,7 +5,7 @@ NINJA ?= ninja
 BUILD ?= build
 
 .PHONY: all deps build build-clang build-asan test test-unit test-pkt test-asan test-netns \
-	demo bench fuzz format clean
+	demo bench fuzz build-fuzz test-fuzz format clean
 
 all: build
 
@@ -50,6 +50,28 @@ test: deps build build-clang
 	$(MESON) test -C $(BUILD) --suite unit --suite pkt --suite netns --print-errorlogs \
 		--num-processes 1
 	$(MAKE) test-asan
+	$(MAKE) test-fuzz
+
+build-fuzz/build.ninja:
+	CC=clang $(MESON) setup build-fuzz --buildtype=debugoptimized -Dfuzz=true \
+		-Db_lundef=false >/dev/null
+
+build-fuzz: deps build-fuzz/build.ninja
+	$(NINJA) -C build-fuzz test/fuzz/fuzz_config test/fuzz/fuzz_json
+
+# Regression run of every fuzz target on its corpus (bounded, deterministic seed).
+FUZZ_RUNS ?= 200000
+test-fuzz: build-fuzz
+	@for t in config json; do \
+		mkdir -p build-fuzz/corpus-$$t && \
+		./build-fuzz/test/fuzz/fuzz_$$t -seed=1 -runs=$(FUZZ_RUNS) -max_len=4096 \
+			build-fuzz/corpus-$$t test/fuzz/corpus/$$t 2>&1 | tail -n 1 || exit 1; \
+	done
+
+fuzz: build-fuzz
+	@for t in config json; do mkdir -p build-fuzz/corpus-$$t; \
+		./build-fuzz/test/fuzz/fuzz_$$t -max_total_time=30 build-fuzz/corpus-$$t \
+			test/fuzz/corpus/$$t || exit 1; done
 
 demo: build
 	./test/netns/demo.sh $(BUILD)
@@ -61,4 +83,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-clang build-asan
+	rm -rf build build-clang build-asan build-fuzz
