@@ -62,6 +62,8 @@ static int port_configure(struct dmm_dp *dp, unsigned idx)
 				   "port %s: no such ethdev (pass it to EAL with --vdev or -a)",
 				   pc->device);
 	p->port_id = pid;
+	/* Count the port as soon as it exists, so a failure closes only real ports. */
+	dp->n_ports = (uint16_t)(idx + 1);
 	p->role = pc->role;
 	snprintf(p->device, sizeof(p->device), "%s", pc->device);
 	rc = rte_eth_dev_info_get(pid, &info);
@@ -148,7 +150,6 @@ int dmm_ports_init(struct dmm_dp *dp)
 	const struct dmm_config *cfg = dp->cfg;
 	int rc;
 
-	dp->n_ports = (uint16_t)cfg->n_ports;
 	for (unsigned i = 0; i < cfg->n_ports; i++) {
 		rc = port_configure(dp, i);
 		if (rc != 0)
@@ -159,6 +160,7 @@ int dmm_ports_init(struct dmm_dp *dp)
 		if (cfg->ports[i].role == DMM_ROLE_CORE)
 			dp->core_port = (uint16_t)i;
 	}
+	dp->n_ports = (uint16_t)cfg->n_ports;
 	dp->fwd.n_ports = dp->n_ports;
 	dp->fwd.core_port = dp->core_port;
 

@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential gcc clang lld llvm libclang-rt-14-dev meson ninja-build pkg-config
  libdpdk-dev dpdk dpdk-dev libyaml-dev libcmocka-dev libbpf-dev libxdp-dev libpcap-dev
  libelf-dev zlib1g-dev python3 python3-scapy tshark iproute2 iputils-ping tcpdump
- netcat-openbsd socat procps kmod psmisc coreutils util-linux bridge-utils"
+ netcat-openbsd socat procps kmod psmisc coreutils util-linux bridge-utils ethtool"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
