@@ -57,19 +57,20 @@ build-fuzz/build.ninja:
 		-Db_lundef=false >/dev/null
 
 build-fuzz: deps build-fuzz/build.ninja
-	$(NINJA) -C build-fuzz test/fuzz/fuzz_config test/fuzz/fuzz_json
+	$(NINJA) -C build-fuzz test/fuzz/fuzz_config test/fuzz/fuzz_json test/fuzz/fuzz_mh
 
 # Regression run of every fuzz target on its corpus (bounded, deterministic seed).
 FUZZ_RUNS ?= 200000
 test-fuzz: build-fuzz
-	@for t in config json; do \
+	@for t in config json mh; do \
 		mkdir -p build-fuzz/corpus-$$t && \
 		./build-fuzz/test/fuzz/fuzz_$$t -seed=1 -runs=$(FUZZ_RUNS) -max_len=4096 \
-			build-fuzz/corpus-$$t test/fuzz/corpus/$$t 2>&1 | tail -n 1 || exit 1; \
+			build-fuzz/corpus-$$t test/fuzz/corpus/$$t > build-fuzz/fuzz-$$t.log 2>&1 \
+			|| { cat build-fuzz/fuzz-$$t.log; exit 1; }; tail -n 1 build-fuzz/fuzz-$$t.log; \
 	done
 
 fuzz: build-fuzz
-	@for t in config json; do mkdir -p build-fuzz/corpus-$$t; \
+	@for t in config json mh; do mkdir -p build-fuzz/corpus-$$t; \
 		./build-fuzz/test/fuzz/fuzz_$$t -max_total_time=30 build-fuzz/corpus-$$t \
 			test/fuzz/corpus/$$t || exit 1; done
 
