@@ -43,15 +43,16 @@ int dmm_tables_init(struct dmm_tables *t, const char *name, const struct dmm_tab
 	t->max_routes = lim->routes;
 	t->max_nh = lim->neighbours;
 
-	snprintf(n, sizeof(n), "b_%s", name);
-	t->bind = hash_create(n, lim->bindings, 8, socket);
+	uint64_t slots = 64;
+	while (slots < 2 * (uint64_t)lim->bindings)
+		slots <<= 1;
+	t->bmask = slots - 1;
+	t->bslot = rte_zmalloc_socket("bind", sizeof(*t->bslot) * slots, RTE_CACHE_LINE_SIZE,
+				      socket);
 	snprintf(n, sizeof(n), "p_%s", name);
 	t->peer = hash_create(n, lim->tunnels, 16, socket);
-	if (t->bind == NULL || t->peer == NULL)
+	if (t->bslot == NULL || t->peer == NULL)
 		goto fail;
-	t->bind_val = rte_zmalloc_socket("bind_val",
-					 sizeof(*t->bind_val) * rte_hash_max_key_id(t->bind) + 64,
-					 RTE_CACHE_LINE_SIZE, socket);
 	t->peer_tun = rte_zmalloc_socket("peer_tun",
 					 sizeof(*t->peer_tun) * rte_hash_max_key_id(t->peer) + 64,
 					 RTE_CACHE_LINE_SIZE, socket);
@@ -59,7 +60,7 @@ int dmm_tables_init(struct dmm_tables *t, const char *name, const struct dmm_tab
 				    socket);
 	t->nh = rte_zmalloc_socket("nh", sizeof(*t->nh) * lim->neighbours, RTE_CACHE_LINE_SIZE,
 				   socket);
-	if (t->bind_val == NULL || t->peer_tun == NULL || t->tun == NULL || t->nh == NULL)
+	if (t->peer_tun == NULL || t->tun == NULL || t->nh == NULL)
 		goto fail;
 
 	/* A route can need up to 13 tbl8 groups (128-bit key, 24-bit first level, 8 bits per
@@ -80,10 +81,9 @@ fail:
 
 void dmm_tables_free(struct dmm_tables *t)
 {
-	rte_hash_free(t->bind);
+	rte_free(t->bslot);
 	rte_hash_free(t->peer);
 	rte_lpm6_free(t->lpm);
-	rte_free(t->bind_val);
 	rte_free(t->peer_tun);
 	rte_free(t->tun);
 	rte_free(t->nh);
@@ -93,8 +93,7 @@ void dmm_tables_free(struct dmm_tables *t)
 const struct dmm_binding *dmm_tables_binding(const struct dmm_tables *t, const uint8_t *addr)
 {
 	uint64_t k = dmm_bind_key(addr);
-	int32_t pos = rte_hash_lookup(t->bind, &k);
-	return pos < 0 ? NULL : &t->bind_val[pos];
+	return dmm_bind_find(t, k, dmm_bind_home(t, k));
 }
 
 uint32_t dmm_tables_peer(const struct dmm_tables *t, const uint8_t *addr)
@@ -118,7 +117,6 @@ uint32_t dmm_tables_route(const struct dmm_tables *t, const uint8_t *addr)
 static int bind_set(struct dmm_tables *t, const struct dmm_op *op)
 {
 	uint64_t k;
-	int32_t pos;
 
 	if (!(op->u.bind.flags & (DMM_BIND_ANCHORED | DMM_BIND_ATTACHED)))
 		return -EINVAL;
@@ -128,33 +126,48 @@ static int bind_set(struct dmm_tables *t, const struct dmm_op *op)
 	    op->u.bind.tunnel >= t->max_tun)
 		return -EINVAL;
 	memcpy(&k, op->u.bind.prefix, sizeof(k));
-	pos = rte_hash_lookup(t->bind, &k);
-	if (pos < 0) {
+	uint64_t i = dmm_bind_home(t, k);
+	while (t->bslot[i].b.flags != 0 && t->bslot[i].key != k)
+		i = (i + 1) & t->bmask;
+	struct dmm_bind_slot *s = &t->bslot[i];
+	if (s->b.flags == 0) {
 		if (t->n_bind >= t->max_bind)
 			return -ENOSPC;
-		pos = rte_hash_add_key(t->bind, &k);
-		if (pos < 0)
-			return pos;
+		s->key = k;
 		t->n_bind++;
 	}
-	struct dmm_binding *b = &t->bind_val[pos];
-	b->flags = op->u.bind.flags;
-	b->port = op->port;
-	b->tunnel = op->u.bind.tunnel;
-	b->mac = op->u.bind.mac;
+	s->b.flags = op->u.bind.flags;
+	s->b.port = op->port;
+	s->b.tunnel = op->u.bind.tunnel;
+	s->b.mac = op->u.bind.mac;
 	return 0;
 }
 
 static int bind_del(struct dmm_tables *t, const struct dmm_op *op)
 {
-	uint64_t k;
-	int32_t pos;
+	uint64_t k, i, j;
 
 	memcpy(&k, op->u.bind.prefix, sizeof(k));
-	pos = rte_hash_del_key(t->bind, &k);
-	if (pos < 0)
-		return pos;
-	memset(&t->bind_val[pos], 0, sizeof(t->bind_val[pos]));
+	i = dmm_bind_home(t, k);
+	while (t->bslot[i].key != k || t->bslot[i].b.flags == 0) {
+		if (t->bslot[i].b.flags == 0)
+			return -ENOENT;
+		i = (i + 1) & t->bmask;
+	}
+	/* Backward-shift deletion (Knuth 6.4 Algorithm R): pull later members of the cluster
+	 * into the hole unless that would move them before their home slot. */
+	for (j = i;;) {
+		j = (j + 1) & t->bmask;
+		if (t->bslot[j].b.flags == 0)
+			break;
+		uint64_t h = dmm_bind_home(t, t->bslot[j].key);
+		bool stays = i <= j ? (i < h && h <= j) : (i < h || h <= j);
+		if (stays)
+			continue;
+		t->bslot[i] = t->bslot[j];
+		i = j;
+	}
+	memset(&t->bslot[i], 0, sizeof(t->bslot[i]));
 	t->n_bind--;
 	return 0;
 }

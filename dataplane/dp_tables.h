@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <rte_ether.h>
+#include <rte_hash_crc.h>
 
 #include "dmm_ip6.h"
 
@@ -53,9 +54,19 @@ struct dmm_nexthop {
 	uint8_t resolved;
 };
 
+/* The binding table: open addressing with linear probing, at most half full. A slot holds
+ * the key and the binding together, two slots per cache line, so a lookup at millions of
+ * bindings costs one random cache line (rte_hash costs four: two buckets, the key slot and
+ * the value). Deletion shifts the cluster back, so there are no tombstones to age. */
+struct dmm_bind_slot {
+	uint64_t key; /* upper 64 bits of the prefix, raw bytes */
+	struct dmm_binding b; /* b.flags == 0: empty */
+	uint64_t _pad;
+} __attribute__((aligned(32)));
+
 struct dmm_tables {
-	struct rte_hash *bind; /* key: upper 64 bits of the prefix (raw bytes) */
-	struct dmm_binding *bind_val; /* indexed by rte_hash key position */
+	struct dmm_bind_slot *bslot;
+	uint64_t bmask; /* slots - 1 (a power of two >= 2 * max_bind) */
 	struct rte_hash *peer; /* key: 16-byte peer address -> tunnel id */
 	uint32_t *peer_tun;    /* indexed by rte_hash key position */
 	struct rte_lpm6 *lpm;  /* variable-length routes -> next hop id */
@@ -89,6 +100,25 @@ static inline uint64_t dmm_bind_key(const uint8_t *addr)
 	__builtin_memcpy(&k, addr, sizeof(k));
 	return k;
 }
+static inline uint64_t dmm_bind_home(const struct dmm_tables *t, uint64_t key)
+{
+	return rte_hash_crc_8byte(key, 0x9e3779b9) & t->bmask;
+}
+
+static inline const struct dmm_binding *dmm_bind_find(const struct dmm_tables *t, uint64_t key,
+						      uint64_t i)
+{
+	/* Terminates: the table is never more than half full. */
+	for (;;) {
+		const struct dmm_bind_slot *s = &t->bslot[i];
+		if (s->b.flags == 0)
+			return NULL;
+		if (s->key == key)
+			return &s->b;
+		i = (i + 1) & t->bmask;
+	}
+}
+
 /* Binding for the /64 of addr or NULL. */
 const struct dmm_binding *dmm_tables_binding(const struct dmm_tables *t, const uint8_t *addr);
 /* Tunnel id for a peer address or DMM_TUNNEL_NONE. */

@@ -240,6 +240,58 @@ static void unknown_op_type_is_rejected_and_counted(void **state)
 	assert_int_equal(applied[0], 1); /* a rejected op still advances the sequence */
 }
 
+/* The binding table against a plain reference model under random churn: every insert,
+ * replace and delete (backward-shift deletion included) keeps every other key findable. */
+static void binding_table_survives_random_churn(void **state)
+{
+	(void)state;
+	enum { MAXB = 512, KEYS = 1500, STEPS = 200000 };
+	static uint8_t ref[KEYS]; /* 0 absent, else the tunnel id + 1 */
+	struct dmm_tables small;
+	struct dmm_tables_limits lim = {.bindings = MAXB, .tunnels = 256, .routes = 4,
+					.neighbours = 4};
+	uint32_t present = 0, x = 12345;
+
+	memset(ref, 0, sizeof(ref));
+	assert_int_equal(dmm_tables_init(&small, "churn", &lim, 0), 0);
+	for (uint32_t step = 0; step < STEPS; step++) {
+		x = x * 1103515245u + 12345u;
+		uint32_t k = (x >> 8) % KEYS;
+		bool del = (x >> 4) & 1;
+		struct dmm_op op = bind_op(k, del ? DMM_OP_BIND_DEL : DMM_OP_BIND_SET,
+					   (x >> 20) % 200);
+		op.u.bind.flags = DMM_BIND_ANCHORED;
+		int rc = dmm_tables_apply(&small, &op);
+		if (del) {
+			assert_int_equal(rc, ref[k] ? 0 : -ENOENT);
+			if (ref[k])
+				present--;
+			ref[k] = 0;
+		} else if (!ref[k] && present == MAXB) {
+			assert_int_equal(rc, -ENOSPC);
+		} else {
+			assert_int_equal(rc, 0);
+			if (!ref[k])
+				present++;
+			ref[k] = (uint8_t)(op.u.bind.tunnel + 1);
+		}
+		if (step % 997 == 0 || step == STEPS - 1) {
+			assert_int_equal(small.n_bind, present);
+			for (uint32_t i = 0; i < KEYS; i++) {
+				struct dmm_op q = bind_op(i, 0, 0);
+				uint8_t a[16] = {0};
+				memcpy(a, q.u.bind.prefix, 8);
+				const struct dmm_binding *b = dmm_tables_binding(&small, a);
+				if ((b != NULL) != (ref[i] != 0) || (b && b->tunnel + 1 != ref[i]))
+					fail_msg("step %u key %u: expected %s tunnel %d, got %s %d", step,
+						 i, ref[i] ? "present" : "absent", ref[i] - 1,
+						 b ? "present" : "absent", b ? (int)b->tunnel : -1);
+			}
+		}
+	}
+	dmm_tables_free(&small);
+}
+
 int main(void)
 {
 	dmm_test_eal_init("uops");
@@ -257,6 +309,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(local_addresses_add_and_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(unknown_op_type_is_rejected_and_counted, setup,
 						teardown),
+		cmocka_unit_test(binding_table_survives_random_churn),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	rte_eal_cleanup();
