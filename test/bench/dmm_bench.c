@@ -14,9 +14,11 @@
  * same loop without processing (ring RX -> net_null TX, io forward) as the in-process
  * ceiling of the same run; optionally the dpdk-testpmd io ceiling measured by run.sh.
  * Part 2, with two lcores: the main lcore produces table ops through dmm_opq_push (the
- * control lcore's path) while the worker lcore runs the worker loop (dmm_opq_drain with
- * its bounded batch, then one RX burst per port) and forwards: ops/s applied per worker
- * and the forwarding rate while churning, with zero packet loss checked. */
+ * control lcore's path) while the worker lcore runs the worker loop itself,
+ * dmm_worker_step (its bounded op batch, then dmm_worker_poll over the ports), and
+ * forwards: ops/s applied per worker and the forwarding rate while churning, with zero
+ * packet loss checked. There the ports are the net_ring ones for RX and TX (net_null has
+ * nothing to receive); the main lcore feeds their RX rings and frees what they send. */
 #include <errno.h>
 #include <getopt.h>
 #include <sched.h>
@@ -46,10 +48,6 @@
 #include "dmm_ip6.h"
 #include "dp.h"
 #include "dp_worker.h"
-
-/* = OPS_PER_POLL in dataplane/dp_worker.c (not exported): the bounded op batch a worker
- * applies before each RX pass. Part 2's worker loop mirrors dmm_worker_main with it. */
-#define BENCH_OPS_PER_POLL 256
 
 enum { P_ACCESS = 0, P_CORE = 1, N_PORTS = 2 };
 enum { NH_GW = 1, NH_PEER = 2 };
@@ -103,7 +101,6 @@ struct opts {
 	unsigned n_tp;
 	const char *json;
 	bool skip_paths, skip_churn;
-	unsigned ops_per_poll; /* part 2 worker batch; BENCH_OPS_PER_POLL unless a what-if */
 	unsigned attempts;     /* re-measure a disturbed row up to this many times */
 	uint64_t max_preempt;  /* more involuntary context switches = disturbed */
 };
@@ -119,7 +116,6 @@ static struct opts o = {
 	.ops = 2000000,
 	.churn_seconds = 3.0,
 	.churn_ops_rate = 1e6,
-	.ops_per_poll = BENCH_OPS_PER_POLL,
 	.attempts = 3,
 	.max_preempt = 100,
 };
@@ -129,6 +125,8 @@ static struct dmm_worker *w;
 static uint16_t null_pid[N_PORTS]; /* TX: net_null0 (access), net_null1 (core) */
 static uint16_t ring_pid[N_PORTS]; /* RX: net_ring ports fed by the generator */
 static struct rte_ring *rx_ring[N_PORTS];
+static struct rte_ring *tx_ring[N_PORTS]; /* part 2: what the ring ports send */
+#define TX_RING_SIZE 65536
 static uint64_t tsc_hz;
 static unsigned bench_lcore; /* lcore that plays the worker */
 static int failures;
@@ -878,12 +876,13 @@ static int part1(void *arg)
 /* Extra keys churned in and out: a sliding window of W attached MNs. */
 #define CHURN_WINDOW 65536u
 
-static bool wk_quit, wk_ready;
+static bool wk_quit;
 static pid_t wk_tid;
 static int wk_cpu;
-/* Worker loop gaps: a pass longer than this (at most 256 ops and 2 bursts take well under
- * 100 us) means the worker thread was descheduled. */
-#define WK_STALL_US 500
+/* Worker loop gaps: a pass longer than this means the worker thread or its vCPU was
+ * descheduled (a pass of dmm_worker_step takes ~5 us busy, ~40 us applying 256 ops idle;
+ * at 10 Mpps a 4096-descriptor RX ring holds ~400 us). */
+#define WK_STALL_US 200
 static uint64_t wk_stalls, wk_gap_max; /* written by the worker */
 static uint64_t wk_pass_tsc;		/* start of the worker's current pass */
 /* Worker stall intervals [start, end) in TSC, logged by the worker, read after a run. */
@@ -899,11 +898,12 @@ static inline void bump(uint64_t *c)
 	__atomic_store_n(c, *c + 1, __ATOMIC_RELAXED);
 }
 
-/* dmm_worker_main + dmm_worker_poll, polling the net_ring RX ports instead of the TX
- * ports' own RX queues (the only difference: net_null has nothing real to receive). */
+/* dmm_worker_main's loop: dmm_worker_step until told to stop, plus the bench's watch on
+ * how long each pass takes (a pass far longer than its work means the thread or its vCPU
+ * was descheduled). */
 static int churn_worker(void *arg)
 {
-	struct rte_mbuf *pkts[DMM_BURST];
+	unsigned last_rx = 0;
 	(void)arg;
 
 	uint64_t prev = rte_rdtsc(), stall = (uint64_t)WK_STALL_US * tsc_hz / 1000000;
@@ -926,23 +926,25 @@ static int churn_worker(void *arg)
 			wk_stall_log[i].end = now;
 			__atomic_store_n(&wk_stalls, wk_stalls + 1, __ATOMIC_RELEASE);
 		}
-		dmm_opq_drain(w->opring, &w->tables, &w->applied_seq, &w->st, o.ops_per_poll);
-		if (likely(__atomic_load_n(&wk_ready, __ATOMIC_ACQUIRE))) {
-			for (uint16_t p = 0; p < N_PORTS; p++) {
-				uint16_t n = rte_eth_rx_burst(ring_pid[p], 0, pkts, DMM_BURST);
-				if (n == 0) {
-					if (p == P_CORE)
-						bump(&wk_empty_core);
-					continue;
-				}
-				uint64_t t0 = rte_rdtsc();
-				dmm_worker_burst(&dp, w, p, pkts, n);
-				w->st.busy_cycles += rte_rdtsc() - t0;
-			}
+		dmm_worker_step(&dp, w, &last_rx);
+		if (__atomic_load_n(&dp.ready, __ATOMIC_RELAXED)) {
+			if (last_rx == 0)
+				bump(&wk_empty_core);
 			bump(&wk_polls);
 		}
 	}
 	return 0;
+}
+
+/* The main lcore frees what the worker sent (the ring ports' TX rings). */
+static void tx_reap(void)
+{
+	void *m[512];
+	for (unsigned p = 0; p < N_PORTS; p++) {
+		unsigned n;
+		while ((n = rte_ring_sc_dequeue_burst(tx_ring[p], m, RTE_DIM(m), NULL)) > 0)
+			rte_pktmbuf_free_bulk((struct rte_mbuf **)m, n);
+	}
 }
 
 /* k-th churn op: even k = handover of a random anchored binding (LOCAL <-> AWAY: the
@@ -1072,12 +1074,14 @@ static void drain_traffic(const struct churn_gen *g)
 		snap_take(&s);
 		if (s.tx + s.drops + s.exc >= g->generated)
 			break;
+		tx_reap();
 		rte_pause();
 		if (rte_rdtsc() - t0 > 10 * tsc_hz) {
 			FAIL("churn: worker stopped taking packets");
 			return;
 		}
 	}
+	tx_reap();
 }
 
 /* Fill in and check a run's packet accounting: s0 before, s1 after its traffic drained. */
@@ -1156,6 +1160,7 @@ static double churn_capacity(struct churn_gen *g, double secs)
 	snap_take(&s0);
 	while (rte_rdtsc() < end) {
 		unsigned room = o.rxd - rte_ring_count(rx_ring[P_CORE]);
+		tx_reap();
 		if (room >= o.rxd / 2)
 			churn_fill(g, room);
 	}
@@ -1188,6 +1193,7 @@ static void churn_closed(struct churn_gen *g, uint64_t *seed, uint64_t *k,
 			stall = now - prev;
 		prev = now;
 		unsigned room = o.rxd - rte_ring_count(rx_ring[P_CORE]);
+		tx_reap();
 		if (room >= o.rxd / 2)
 			churn_fill(g, room);
 		if (dmm_opq_flush(&dp.opq) == 0)
@@ -1244,6 +1250,8 @@ static void churn_open(struct churn_gen *g, uint64_t *seed, uint64_t *k, double 
 	uint64_t gen0 = g->generated;
 	struct dmm_op op;
 	struct snap s0, s1, s2;
+	/* BENCH_DEBUG=1: print the circumstances of the first RX ring overflows. */
+	const bool debug = getenv("BENCH_DEBUG") != NULL;
 
 	r->name = "open loop: ops and packets offered at fixed rates";
 	r->offered_pps = pps;
@@ -1267,6 +1275,7 @@ static void churn_open(struct churn_gen *g, uint64_t *seed, uint64_t *k, double 
 		if (gap > stall)
 			stall = gap;
 		prev = now;
+		tx_reap();
 		/* A NIC and a control plane produce continuously; this generator only when it
 		 * runs. While it was descheduled its clock stops: no catch-up burst of packets
 		 * or ops that no real source would send (the paused time is reported). */
@@ -1285,6 +1294,17 @@ static void churn_open(struct churn_gen *g, uint64_t *seed, uint64_t *k, double 
 				unsigned put = (unsigned)RTE_MIN(want, (uint64_t)room);
 				churn_fill(g, put);
 				if (want > put) {
+					if (unlikely(debug) && n_miss < 30)
+						fprintf(stderr,
+							"debug: RX ring full at %.3f s: %" PRIu64
+							" packets missed, %u queued, generator gap %.1f us, "
+							"worker pass started %.1f us ago\n",
+							(double)el / (double)tsc_hz, want - put,
+							rte_ring_count(rx_ring[P_CORE]),
+							(double)gap * 1e6 / (double)tsc_hz,
+							(double)(now - __atomic_load_n(&wk_pass_tsc,
+										       __ATOMIC_RELAXED)) *
+								1e6 / (double)tsc_hz);
 					missed += want - put;
 					if (n_miss < cap_miss)
 						miss_log[n_miss++] = (struct miss_ev){now, want - put};
@@ -1381,8 +1401,15 @@ static void part2(uint32_t n, double *loads, unsigned n_loads)
 	w->applied_seq = 0;
 	dp.opq.next_seq = 0;
 	wk_quit = false;
-	wk_ready = false;
 	wk_tid = 0;
+	/* The worker receives and sends on the ring ports now (dmm_worker_poll polls the
+	 * ports it sends on); not ready until the static state is in force, as in dp_main. */
+	__atomic_store_n(&dp.ready, false, __ATOMIC_RELEASE);
+	for (unsigned p = 0; p < N_PORTS; p++) {
+		dp.ports[p].port_id = ring_pid[p];
+		w->rxq[p] = 0;
+		w->txq[p] = 0;
+	}
 	if (rte_eal_remote_launch(churn_worker, NULL, bench_lcore) != 0) {
 		FAIL("churn: cannot launch the worker");
 		return;
@@ -1417,7 +1444,7 @@ static void part2(uint32_t n, double *loads, unsigned n_loads)
 	tmpl_build(&g->down, PATH_DOWN, 78, n);
 	tmpl_build(&g->away, PATH_ENCAP, 78, n);
 	g->seed = 99;
-	__atomic_store_n(&wk_ready, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&dp.ready, true, __ATOMIC_RELEASE);
 
 	while (__atomic_load_n(&wk_tid, __ATOMIC_ACQUIRE) == 0)
 		rte_pause();
@@ -1478,6 +1505,11 @@ static void part2(uint32_t n, double *loads, unsigned n_loads)
 out:
 	__atomic_store_n(&wk_quit, true, __ATOMIC_RELAXED);
 	rte_eal_wait_lcore(bench_lcore);
+	tx_reap();
+	for (unsigned p = 0; p < N_PORTS; p++) {
+		dp.ports[p].port_id = null_pid[p];
+		w->rxq[p] = DMM_RXQ_NONE;
+	}
 	rte_free(g);
 	dmm_tables_free(&w->tables);
 }
@@ -1516,8 +1548,14 @@ static void setup(void)
 
 	if (dmm_exc_meta_register() < 0)
 		die("dynfield");
-	/* Every RX ring full, a burst per port in flight, caches: never short of mbufs. */
-	unsigned nmb = rte_align32pow2(N_PORTS * ring_sz + 8192) - 1;
+	/* Sized like dmm-maar's pool (dp_port.c: two ports of 1024 descriptors give 16383),
+	 * not larger: a ring mempool hands its mbufs out in FIFO order, so every mbuf of the
+	 * pool is in the working set and an oversized pool makes headroom and headers cold
+	 * (measured: +80 cycles/packet on encap with 262143 mbufs). A round in part 1, the RX
+	 * ring plus what the TX rings hold between two reaps in part 2, and the caches fit. */
+	unsigned nmb = rte_align32pow2(RTE_MAX(o.round, 2 * o.rxd) + 4096) - 1;
+	if (nmb < 16383)
+		nmb = 16383;
 	dp.pool = rte_pktmbuf_pool_create("bench_mbufs", nmb, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					  sock);
 	if (dp.pool == NULL)
@@ -1527,7 +1565,7 @@ static void setup(void)
 	dp.core_port = P_CORE;
 	dp.n_workers = 1;
 	dp.tsc_hz = tsc_hz;
-	dp.ready = true;
+	dp.ready = true; /* part 1 calls dmm_worker_burst directly; part 2 sets it itself */
 	dp.fwd.n_ports = N_PORTS;
 	dp.fwd.core_port = P_CORE;
 	dp.fwd.tunnel_hop_limit = TUNNEL_HOP_LIMIT;
@@ -1554,10 +1592,11 @@ static void setup(void)
 		snprintf(rn, sizeof(rn), "brx%u", p);
 		rx_ring[p] = rte_ring_create(rn, ring_sz, sock, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		snprintf(rn, sizeof(rn), "btx%u", p);
-		struct rte_ring *txr = rte_ring_create(rn, 64, sock, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (rx_ring[p] == NULL || txr == NULL)
+		tx_ring[p] = rte_ring_create(rn, TX_RING_SIZE, sock, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (rx_ring[p] == NULL || tx_ring[p] == NULL)
 			die("rings");
-		int pid = rte_eth_from_rings(rx_names[p], &rx_ring[p], 1, &txr, 1, (unsigned)sock);
+		int pid = rte_eth_from_rings(rx_names[p], &rx_ring[p], 1, &tx_ring[p], 1,
+					     (unsigned)sock);
 		if (pid < 0)
 			die("rte_eth_from_rings");
 		ring_pid[p] = (uint16_t)pid;
@@ -1680,20 +1719,16 @@ static void report_md(void)
 	}
 	if (!o.skip_churn && n_churn) {
 		printf("\n### Table ops while forwarding (%u bindings + a window of %u churned, "
-		       "78 B downlink traffic, worker batch %u ops per poll)\n\n",
-		       churn_n, CHURN_WINDOW, o.ops_per_poll);
-		if (o.ops_per_poll != BENCH_OPS_PER_POLL)
-			printf("**What-if run: --ops-per-poll %u, not the %u of dataplane/dp_worker.c.**"
-			       "\n\n",
-			       o.ops_per_poll, BENCH_OPS_PER_POLL);
+		       "78 B downlink traffic, worker loop dmm_worker_step)\n\n",
+		       churn_n, CHURN_WINDOW);
 		printf("Bulk install through the op ring, no traffic: %.2f M ops/s. Forwarding "
 		       "capacity of this set-up without ops (generator on the other core, RX ring "
 		       "of %u kept backlogged): %.2f Mpps.\n\n",
 		       bulk_install_rate / 1e6, o.rxd, churn_cap / 1e6);
 		printf("| run | ops | ops/s applied | forwarded Mpps | offered pps | RX missed: steady "
 		       "state / in a worker stall or its recovery | "
-		       "drops | lossless | op lag p50 / p99 / max (µs) | max backlog | RX empty "
-		       "polls | longest worker pass (µs) / passes > 500 µs | generator stall max (µs) / paused (ms) | preempted (generator + worker) / steal ticks | attempt |\n");
+		       "drops | no loss outside worker stalls | op lag p50 / p99 / max (µs) | max backlog | RX empty "
+		       "polls | longest worker pass (µs) / passes > 200 µs | generator stall max (µs) / paused (ms) | preempted (generator + worker) / steal ticks | attempt |\n");
 		printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
 		for (unsigned i = 0; i < n_churn; i++) {
 			struct churn_result *r = &churn_res[i];
@@ -1757,9 +1792,9 @@ static void report_json(const char *file)
 			testpmd_cpp(si) > 0 ? r->cpp - testpmd_cpp(si) : 0, r->preempt,
 			r->loss ? "true" : "false");
 	}
-	fprintf(f, "\n  ],\n  \"churn\": {\"bindings\": %u, \"ops_per_poll\": %u, "
+	fprintf(f, "\n  ],\n  \"churn\": {\"bindings\": %u, "
 		   "\"rxd\": %u, \"bulk_install_ops\": %.0f, \"capacity_pps\": %.0f, \"runs\": [",
-		churn_n, o.ops_per_poll, o.rxd, bulk_install_rate, churn_cap);
+		churn_n, o.rxd, bulk_install_rate, churn_cap);
 	for (unsigned i = 0; i < n_churn; i++) {
 		struct churn_result *r = &churn_res[i];
 		fprintf(f, "%s\n    {\"name\": \"%s\", \"ops\": %" PRIu64 ", \"ops_per_s\": %.0f, "
@@ -1800,14 +1835,13 @@ static void usage(FILE *f)
 		"                       and half the forwarding capacity measured without ops)\n"
 		"  --testpmd S=MPPS,..  testpmd io ceiling per frame size (from run.sh)\n"
 		"  --json FILE          also write the results as JSON\n"
-		"  --ops-per-poll N     what-if: part 2 worker op batch (default %u, the value\n"
-		"                       of dataplane/dp_worker.c)\n"
 		"  --attempts N         measure a disturbed row up to N times (default 3,\n"
 		"                       at most 5)\n"
 		"  --max-preempt N      involuntary context switches that make a row\n"
 		"                       disturbed (default 100)\n"
-		"  --skip-paths / --skip-churn\n",
-		BENCH_OPS_PER_POLL);
+		"  --skip-paths / --skip-churn\n"
+		"  Environment: BENCH_DEBUG=1 prints the circumstances of the first RX ring\n"
+		"  overflows of each open-loop run.\n");
 }
 
 static unsigned parse_list(const char *s, uint64_t *out, unsigned max)
@@ -1843,7 +1877,6 @@ static int parse_args(int argc, char **argv)
 		{"skip-paths", no_argument, NULL, 'x'},
 		{"skip-churn", no_argument, NULL, 'y'},
 		{"attempts", required_argument, NULL, 'a'},
-		{"ops-per-poll", required_argument, NULL, 'O'},
 		{"rxd", required_argument, NULL, 'D'},
 		{"max-preempt", required_argument, NULL, 'm'},
 		{"help", no_argument, NULL, 'h'},
@@ -1936,11 +1969,6 @@ static int parse_args(int argc, char **argv)
 			if (parse_list(optarg, v, 1) != 1 || v[0] < 2 * DMM_BURST || v[0] > (1u << 20))
 				return -1;
 			o.rxd = (unsigned)v[0];
-			break;
-		case 'O':
-			if (parse_list(optarg, v, 1) != 1 || v[0] > 65536)
-				return -1;
-			o.ops_per_poll = (unsigned)v[0];
 			break;
 		case 'a':
 			if (parse_list(optarg, v, 1) != 1 || v[0] > MAX_ATTEMPTS)

@@ -9,7 +9,8 @@
 #
 # Environment: BENCH_PAGES (2 MB pages to add, default 1024 = 2 GiB), BENCH_LCORES
 # (default 0,1), BENCH_TESTPMD_SECONDS (measurement window, default 5), BENCH_TESTPMD=0
-# (skip testpmd: quick runs while developing).
+# (skip testpmd: quick runs while developing), BENCH_DEBUG=1 (dmm-bench prints the
+# circumstances of the first RX ring overflows of each open-loop run to its log).
 # Output: test/bench/results/bench-<time>.{md,json,log}; the Markdown is also printed.
 set -euo pipefail
 
@@ -51,7 +52,7 @@ cleanup() {
 		kill -TERM "$CHILD" 2>/dev/null || true
 		wait "$CHILD" 2>/dev/null || true
 	fi
-	# DPDK removed its page files (--huge-unlink); unmount frees anything left over.
+	# DPDK removed its page files (--in-memory); unmount frees anything left over.
 	if [ "$MOUNTED" = 1 ]; then
 		umount "$HUGEDIR" 2>/dev/null || umount -l "$HUGEDIR" || true
 	fi
@@ -76,7 +77,9 @@ if [ "$GOT" -lt $((PAGES * 7 / 10)) ]; then
 fi
 echo "run.sh: $GOT x 2 MB hugepages reserved on $HUGEDIR (nr_hugepages was $OLD_PAGES)" >&2
 
-EAL_COMMON=(-l "$LCORES" --no-pci --huge-dir "$HUGEDIR" --huge-unlink --no-telemetry
+# --in-memory: no runtime directory under /var/run/dpdk that anything else could remove
+# mid-run (EAL needs it to grow its memory), no shared config. It implies --huge-unlink.
+EAL_COMMON=(-l "$LCORES" --no-pci --in-memory --huge-dir "$HUGEDIR" --no-telemetry
 	--log-level='lib.*:error' --log-level='pmd.*:error')
 
 buildtype() {
