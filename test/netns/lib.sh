@@ -228,15 +228,27 @@ lab_create() {
 		lab_die "CN: cannot add the route to $MN_POOL"
 }
 
-# lab_maar_start NAME NS CONFIG: dmm-maar on the namespace's acc0 (net_af_packet0) and
-# core0 (net_af_packet1), in the background; log in $LAB_TMP/NAME.log.
+# LAB_PMD selects the DPDK driver on the veths: af_packet (default) or af_xdp.
+LAB_PMD=${LAB_PMD:-af_packet}
+
+# lab_maar_start NAME NS CONFIG: dmm-maar on the namespace's acc0 (net_<pmd>0) and
+# core0 (net_<pmd>1), in the background; log in $LAB_TMP/NAME.log. The lab configs name
+# the af_packet devices; for another PMD a copy with the device names changed is used.
 lab_maar_start() {
-	local name=$1 ns=$2 cfg=$3 prefix=$LAB_RUN-$1
+	local name=$1 ns=$2 cfg=$3 prefix=$LAB_RUN-$1 opts=""
 	LAB_PREFIX[$name]=$prefix
 	LAB_NSOF[$name]=$ns
+	case "$LAB_PMD" in
+	af_packet) opts=$LAB_AFP_OPTS ;;
+	af_xdp)
+		sed 's/net_af_packet/net_af_xdp/g' "$cfg" >"$LAB_TMP/$name.yaml"
+		cfg=$LAB_TMP/$name.yaml
+		;;
+	*) lab_die "LAB_PMD: af_packet or af_xdp, not '$LAB_PMD'" ;;
+	esac
 	ip netns exec "$ns" "$MAAR" "${LAB_EAL_COMMON[@]}" --file-prefix "$prefix" \
-		--vdev "net_af_packet0,iface=acc0$LAB_AFP_OPTS" \
-		--vdev "net_af_packet1,iface=core0$LAB_AFP_OPTS" \
+		--vdev "net_${LAB_PMD}0,iface=acc0$opts" \
+		--vdev "net_${LAB_PMD}1,iface=core0$opts" \
 		-- --config "$cfg" --idle-sleep-us "$LAB_IDLE_SLEEP_US" \
 		</dev/null >"$LAB_TMP/$name.log" 2>&1 &
 	LAB_PID[$name]=$!
