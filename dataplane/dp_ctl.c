@@ -16,6 +16,7 @@
 #include <rte_ring.h>
 
 #include "dmm_log.h"
+#include "dmm_mh.h"
 
 #define ETH_LEN 14u
 #define IP6_LEN 40u
@@ -65,6 +66,7 @@ struct dmm_ctl {
 	uint64_t next_timer;
 	/* The control lcore's own copy of the addresses it installed: it never reads a
 	 * worker's replica. */
+	struct dmm_mh_msg mh; /* the last Mobility Header parsed (too big for the stack) */
 	struct dmm_ip6 local[DMM_MAX_LOCAL_ADDRS];
 	uint16_t local_port[DMM_MAX_LOCAL_ADDRS];
 	unsigned n_local;
@@ -546,6 +548,59 @@ static void handle_nd(struct dmm_ctl *c, struct rte_mbuf *m)
 	}
 }
 
+/* A Mobility Header addressed to us. The session state machine arrives with the signalling
+ * issue; until then every MH is validated (checksum included: nothing below us checked it)
+ * and counted, and an unknown MH type gets the Binding Error RFC 6275 §9.2 asks for. */
+static void handle_mh(struct dmm_ctl *c, struct rte_mbuf *m)
+{
+	struct dmm_dp *dp = c->dp;
+	const struct rte_ipv6_hdr *ip =
+		rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, ETH_LEN);
+	uint32_t len = rte_be_to_cpu_16(ip->payload_len);
+	const struct dmm_ip6 *src = (const struct dmm_ip6 *)ip->src_addr;
+	const struct dmm_ip6 *dst = (const struct dmm_ip6 *)ip->dst_addr;
+
+	if (rte_pktmbuf_data_len(m) < ETH_LEN + IP6_LEN + len) {
+		dp->ctl.mh_bad++;
+		return;
+	}
+	int rc = dmm_mh_parse((const uint8_t *)(ip + 1), len, src, dst, &c->mh);
+	if (rc == 0) {
+		dp->ctl.mh_rx++;
+		return;
+	}
+	if (rc != DMM_MH_E_UNKNOWN_TYPE) {
+		dp->ctl.mh_bad++;
+		char a[DMM_IP6_STRLEN];
+		dmm_log("ctl", DMM_LOG_DEBUG, "MH from %s dropped: %s", dmm_ip6_fmt(src, a),
+			dmm_mh_strerror(rc));
+		return;
+	}
+	/* RFC 6275 §9.2 / §9.3.3: Binding Error status 2 to the packet's source, rate-limited like
+	 * ICMPv6 errors (one shared bucket), never to a multicast source. */
+	dp->ctl.mh_bad++;
+	if (src->a[0] == 0xff || dmm_ip6_is_zero(src) || !icmp_allowed(c))
+		return;
+	struct dmm_mh_msg be;
+	memset(&be, 0, sizeof(be));
+	be.type = DMM_MH_BE;
+	be.be.status = DMM_MH_BE_UNKNOWN_MH_TYPE;
+	uint8_t buf[64];
+	size_t blen;
+	if (dmm_mh_build(&be, dst, src, buf, sizeof(buf), &blen) != 0)
+		return;
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	struct rte_mbuf *r = frame_new(dp->pool, &eth->src_addr, &dp->ports[m->port].mac, dst->a,
+				       src->a, 64, (uint32_t)blen);
+	if (r == NULL)
+		return;
+	struct rte_ipv6_hdr *rip = rte_pktmbuf_mtod_offset(r, struct rte_ipv6_hdr *, ETH_LEN);
+	rip->proto = PROTO_MH;
+	memcpy(rip + 1, buf, blen);
+	dp->ctl.mh_be_sent++;
+	ctl_tx(c, m->port, r);
+}
+
 /* Returns true when m itself was sent (then the caller must not free it). */
 static bool handle_local(struct dmm_ctl *c, struct rte_mbuf *m)
 {
@@ -554,8 +609,7 @@ static bool handle_local(struct dmm_ctl *c, struct rte_mbuf *m)
 	uint32_t len = rte_be_to_cpu_16(ip->payload_len);
 
 	if (ip->proto == PROTO_MH) {
-		/* Signalling (PBU/PBA) arrives with the signalling issue. */
-		dp->ctl.mh_rx++;
+		handle_mh(c, m);
 		return false;
 	}
 	if (ip->proto != PROTO_ICMPV6 || len < ICMP6_HDR ||

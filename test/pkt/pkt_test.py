@@ -872,8 +872,8 @@ def ns_invalid_not_answered(t):
 
 @case
 def exceptions_without_answer(t):
-    """Punted packets that get no answer: RS (counted for the access-link work), RA, MH to
-    the node address (counted for the signalling work), UDP, an echo reply, ip6ip6 arriving
+    """Punted packets that get no answer: RS (counted for the access-link work), RA, a
+    malformed MH to the node address (mh_bad), UDP, an echo reply, ip6ip6 arriving
     on the access port, an echo request with a bad checksum."""
     rs = frame("33:33:00:00:00:02", MN1.mac,
                IPv6(src="fe80::1:1", dst="ff02::2", hlim=255) / ICMPv6ND_RS()
@@ -890,7 +890,53 @@ def exceptions_without_answer(t):
     t.run(access=[rs, tun, bytes(bad)], core=[ra, mh, udp, rep])
     t.expect_outputs()
     t.expect_counters(rx=7, exception=7, exc_nd=2, exc_local=5,
-                      ctl={"exc_rx": 7, "rs_rx": 1, "mh_rx": 1, "ignored": 4, "malformed": 1})
+                      ctl={"exc_rx": 7, "rs_rx": 1, "mh_bad": 1, "ignored": 4, "malformed": 1})
+
+
+def sum16(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return s
+
+
+def mh_with_cksum(src, dst, mh):
+    """A Mobility Header with its RFC 6275 §6.1.1 checksum (pseudo-header, next header 135)."""
+    pseudo = socket.inet_pton(socket.AF_INET6, src) + socket.inet_pton(socket.AF_INET6, dst)
+    pseudo += struct.pack("!IxxxB", len(mh), 135)
+    mh = bytearray(mh)
+    mh[4:6] = b"\0\0"
+    mh[4:6] = struct.pack("!H", 0xFFFF - sum16(pseudo + bytes(mh)))
+    return bytes(mh)
+
+
+def mh6(src, dst, mh):
+    return bytes(IPv6(src=src, dst=dst, nh=135, hlim=64) / Raw(mh))
+
+
+@case
+def mh_to_node(t):
+    """Mobility Headers to the node address (RFC 6275 §9.2): a valid PBU is counted (the
+    session logic comes with signalling); a bad checksum, a Header Len past the data and a
+    payload proto other than 59 are dropped silently (mh_bad); an unknown MH type gets a
+    Binding Error with status 2 back to its source, from the address it was sent to."""
+    # PBU: seq 7, flags A|P|D, lifetime 900, PadN(2) to 16 octets.
+    pbu = mh_with_cksum(PEER_Y, NODE, b"\x3b\x01\x05\x00\x00\x00" + struct.pack(
+        "!HHH", 7, 0x8210, 900) + b"\x01\x02\x00\x00")
+    bad_ck = bytearray(pbu)
+    bad_ck[4] ^= 0x01
+    bad_len = mh_with_cksum(PEER_Y, NODE, b"\x3b\x02\x05\x00\x00\x00" + bytes(10))
+    bad_proto = mh_with_cksum(PEER_Y, NODE, b"\x06" + pbu[1:])
+    unknown = mh_with_cksum(PEER_Y, NODE, b"\x3b\x00\x63\x00\x00\x00\x00\x00")
+    t.run(core=[from_y(mh6(PEER_Y, NODE, m))
+                for m in (pbu, bytes(bad_ck), bad_len, bad_proto, unknown)])
+    # Binding Error: 24 octets, Header Len 2, type 7, status 2, Home Address :: (§9.3.3).
+    be = mh_with_cksum(NODE, PEER_Y, b"\x3b\x02\x07\x00\x00\x00\x02\x00" + bytes(16))
+    t.expect_outputs(core=[frame(Y_MAC, t.cmac, mh6(NODE, PEER_Y, be))])
+    t.expect_counters(rx=5, exception=5, exc_local=5,
+                      ctl={"exc_rx": 5, "mh_rx": 1, "mh_bad": 4, "mh_be_sent": 1})
 
 
 @case
