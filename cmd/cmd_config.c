@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* dmm-cmd configuration loader. Same approach as common/dmm_config.c (whose helpers are
+ * static and stay there, so its behaviour is untouched): libyaml's document API gives a node
+ * tree with positions, walked with a fixed schema; errors are collected so one run shows every
+ * problem as "file:line:col: key: problem". */
+#include "cmd_config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#define MAX_FIELDS 8
+
+struct ctx {
+	const char *file;
+	FILE *err;
+	yaml_document_t *doc;
+	struct cmd_config *cfg;
+	unsigned n_err;
+	const char *section; /* "timers" while inside timers: keys print as timers.x */
+};
+
+__attribute__((format(printf, 4, 5))) static void error_at(struct ctx *c, const yaml_node_t *n,
+							   const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(c->err, "%s:%zu:%zu: ", c->file, n->start_mark.line + 1, n->start_mark.column + 1);
+	if (c->section != NULL && key != NULL)
+		fprintf(c->err, "%s.%s: ", c->section, key);
+	else if (c->section != NULL || key != NULL)
+		fprintf(c->err, "%s: ", key != NULL ? key : c->section);
+	va_start(ap, fmt);
+	vfprintf(c->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', c->err);
+	c->n_err++;
+}
+
+static yaml_node_t *node_at(struct ctx *c, yaml_node_item_t i)
+{
+	return yaml_document_get_node(c->doc, i);
+}
+
+static bool is_null(const yaml_node_t *n)
+{
+	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
+		if (strcmp((const char *)n->data.scalar.value, nulls[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool present(const yaml_node_t *n)
+{
+	return n != NULL && !is_null(n);
+}
+
+static bool expect(struct ctx *c, const yaml_node_t *n, const char *key, yaml_node_type_t t)
+{
+	if (n->type == t)
+		return true;
+	error_at(c, n, key, "expected %s",
+		 t == YAML_SCALAR_NODE	   ? "a scalar"
+		 : t == YAML_SEQUENCE_NODE ? "a list"
+					   : "a mapping");
+	return false;
+}
+
+static const char *scalar(struct ctx *c, const yaml_node_t *n, const char *key)
+{
+	const char *s;
+
+	if (!expect(c, n, key, YAML_SCALAR_NODE))
+		return NULL;
+	if (is_null(n)) {
+		error_at(c, n, key, "missing value");
+		return NULL;
+	}
+	s = (const char *)n->data.scalar.value;
+	if (strlen(s) != n->data.scalar.length) {
+		error_at(c, n, key, "contains a NUL character");
+		return NULL;
+	}
+	return s;
+}
+
+/* vals[i] = value of keys[i] or NULL; unknown and duplicate keys are reported. */
+static bool get_fields(struct ctx *c, const yaml_node_t *n, const char *key,
+		       const char *const keys[], size_t n_keys, yaml_node_t *vals[])
+{
+	yaml_node_t *key_node[MAX_FIELDS] = {0};
+
+	memset(vals, 0, n_keys * sizeof(*vals));
+	if (!expect(c, n, key, YAML_MAPPING_NODE))
+		return false;
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = node_at(c, p->key);
+		size_t i, len;
+
+		if (k->type != YAML_SCALAR_NODE) {
+			error_at(c, k, NULL, "expected a scalar key");
+			continue;
+		}
+		len = k->data.scalar.length;
+		for (i = 0; i < n_keys; i++)
+			if (strlen(keys[i]) == len && memcmp(keys[i], k->data.scalar.value, len) == 0)
+				break;
+		if (i == n_keys)
+			error_at(c, k, (const char *)k->data.scalar.value, "unknown key");
+		else if (key_node[i] != NULL)
+			error_at(c, k, keys[i], "duplicate key (first at line %zu)",
+				 key_node[i]->start_mark.line + 1);
+		else {
+			key_node[i] = k;
+			vals[i] = node_at(c, p->value);
+		}
+	}
+	return true;
+}
+
+static bool require(struct ctx *c, const yaml_node_t *map, const char *key, const yaml_node_t *v)
+{
+	if (v == NULL)
+		error_at(c, map, key, "required key is missing");
+	return v != NULL;
+}
+
+/* 1 = set, 0 = absent, -1 = error. Plain decimal digits only (YAML 1.1 octal, "1_000"). */
+static int get_uint(struct ctx *c, const yaml_node_t *n, const char *key, uint32_t lo, uint32_t hi,
+		    uint32_t *out)
+{
+	unsigned long long v;
+	const char *s;
+
+	if (n == NULL)
+		return 0;
+	s = scalar(c, n, key);
+	if (s == NULL)
+		return -1;
+	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
+		error_at(c, n, key, "expected an unquoted integer %u..%u", lo, hi);
+		return -1;
+	}
+	if (strspn(s, "0123456789") != strlen(s) || (s[0] == '0' && s[1] != '\0')) {
+		error_at(c, n, key, "expected an integer %u..%u, got \"%s\"", lo, hi, s);
+		return -1;
+	}
+	errno = 0;
+	v = strtoull(s, NULL, 10);
+	if (errno != 0 || v < lo || v > hi) {
+		error_at(c, n, key, "%s out of range %u..%u", s, lo, hi);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 1;
+}
+
+/* A unicast address the CMD can talk to without a scope: not multicast, unspecified or
+ * link-local. Loopback is allowed (single-host labs and the smoke test). */
+static int get_addr(struct ctx *c, const yaml_node_t *n, const char *key, struct dmm_ip6 *out)
+{
+	struct dmm_ip6 a;
+	const char *s, *bad = NULL;
+
+	if (n == NULL)
+		return 0;
+	s = scalar(c, n, key);
+	if (s == NULL)
+		return -1;
+	if (dmm_ip6_parse(s, &a) < 0) {
+		error_at(c, n, key, "not an IPv6 address: \"%s\"", s);
+		return -1;
+	}
+	if (dmm_ip6_is_multicast(&a))
+		bad = "multicast";
+	else if (dmm_ip6_is_zero(&a))
+		bad = "the unspecified address";
+	else if (dmm_ip6_is_linklocal(&a))
+		bad = "link-local";
+	if (bad != NULL) {
+		error_at(c, n, key, "must not be %s", bad);
+		return -1;
+	}
+	*out = a;
+	return 1;
+}
+
+static void parse_mode(struct ctx *c, const yaml_node_t *n)
+{
+	static const char *const names[] = {"relay", "locator", "proxy"};
+	const char *s = scalar(c, n, "mode");
+
+	if (s == NULL)
+		return;
+	for (unsigned i = 0; i < 3; i++)
+		if (strcmp(s, names[i]) == 0) {
+			c->cfg->mode = (enum cmd_mode)(i + 1);
+			return;
+		}
+	error_at(c, n, "mode", "expected relay, locator or proxy, got \"%s\"", s);
+}
+
+static void parse_maars(struct ctx *c, const yaml_node_t *n)
+{
+	struct cmd_config *cfg = c->cfg;
+	size_t count;
+	yaml_node_item_t *items;
+
+	if (!expect(c, n, "maars", YAML_SEQUENCE_NODE))
+		return;
+	items = n->data.sequence.items.start;
+	count = (size_t)(n->data.sequence.items.top - items);
+	if (count == 0) {
+		error_at(c, n, "maars", "at least one MAAR is required");
+		return;
+	}
+	if (count > CMD_CFG_MAX_MAARS) {
+		error_at(c, n, "maars", "%zu entries, at most %u", count, CMD_CFG_MAX_MAARS);
+		return;
+	}
+	cfg->maars = calloc(count, sizeof(*cfg->maars));
+	if (cfg->maars == NULL) {
+		error_at(c, n, "maars", "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < count; i++) {
+		const yaml_node_t *item = node_at(c, items[i]);
+		struct dmm_ip6 a;
+		char key[32];
+		int dup;
+
+		snprintf(key, sizeof(key), "maars[%zu]", i);
+		if (get_addr(c, item, key, &a) <= 0)
+			continue;
+		dup = cmd_config_maar_index(cfg, &a);
+		if (dup >= 0) {
+			error_at(c, item, key, "duplicate of maars[%d]", dup);
+			continue;
+		}
+		cfg->maars[cfg->n_maars++] = a;
+	}
+}
+
+static void parse_lifetime(struct ctx *c, const yaml_node_t *n)
+{
+	static const char *const keys[] = {"default_s", "max_s"};
+	yaml_node_t *v[2];
+	int d, m;
+
+	if (!present(n))
+		return;
+	c->section = "lifetime";
+	if (get_fields(c, n, NULL, keys, 2, v)) {
+		d = get_uint(c, v[0], keys[0], 1, CMD_CFG_LIFETIME_MAX_S,
+			     &c->cfg->lifetime_default_s);
+		m = get_uint(c, v[1], keys[1], 1, CMD_CFG_LIFETIME_MAX_S, &c->cfg->lifetime_max_s);
+		if (d < 0 || m < 0 || c->cfg->lifetime_default_s <= c->cfg->lifetime_max_s)
+			; /* consistent, or already reported */
+		else if (v[0] != NULL)
+			error_at(c, v[0], keys[0], "%u is larger than lifetime.max_s (%u)",
+				 c->cfg->lifetime_default_s, c->cfg->lifetime_max_s);
+		else
+			error_at(c, v[1], keys[1], "%u is smaller than lifetime.default_s (%u)",
+				 c->cfg->lifetime_max_s, c->cfg->lifetime_default_s);
+	}
+	c->section = NULL;
+}
+
+static void parse_timers(struct ctx *c, const yaml_node_t *n)
+{
+	static const char *const keys[] = {"relay_aggregation_ms", "min_delay_before_bce_delete_ms",
+					   "timestamp_window_ms"};
+	yaml_node_t *v[3];
+
+	if (!present(n))
+		return;
+	c->section = "timers";
+	if (get_fields(c, n, NULL, keys, 3, v)) {
+		get_uint(c, v[0], keys[0], 0, 60000, &c->cfg->relay_aggregation_ms);
+		get_uint(c, v[1], keys[1], 0, 3600000, &c->cfg->min_delay_before_bce_delete_ms);
+		get_uint(c, v[2], keys[2], 1, 60000, &c->cfg->timestamp_window_ms);
+	}
+	c->section = NULL;
+}
+
+static void parse_limits(struct ctx *c, const yaml_node_t *n)
+{
+	static const char *const keys[] = {"mns"};
+	yaml_node_t *v[1];
+
+	if (!present(n))
+		return;
+	c->section = "limits";
+	if (get_fields(c, n, NULL, keys, 1, v))
+		get_uint(c, v[0], keys[0], 1, CMD_CFG_MAX_MNS, &c->cfg->max_mns);
+	c->section = NULL;
+}
+
+static void parse_socket(struct ctx *c, const yaml_node_t *n)
+{
+	const char *s;
+
+	if (n == NULL)
+		return;
+	s = scalar(c, n, "control_socket");
+	if (s == NULL)
+		return;
+	if (s[0] != '/')
+		error_at(c, n, "control_socket", "must be an absolute path, got \"%s\"", s);
+	else if (strlen(s) >= CMD_CFG_SOCK_PATH_MAX)
+		error_at(c, n, "control_socket", "path longer than %d characters",
+			 CMD_CFG_SOCK_PATH_MAX - 1);
+	else
+		snprintf(c->cfg->control_socket, sizeof(c->cfg->control_socket), "%s", s);
+}
+
+static void parse_root(struct ctx *c, const yaml_node_t *root)
+{
+	enum { ADDRESS, MODE, MAARS, LIFETIME, TIMERS, LIMITS, SOCKET, N_KEYS };
+	static const char *const keys[N_KEYS] = {
+	    "address", "mode", "maars", "lifetime", "timers", "limits", "control_socket"};
+	yaml_node_t *v[N_KEYS];
+
+	if (!get_fields(c, root, NULL, keys, N_KEYS, v))
+		return;
+	if (require(c, root, keys[ADDRESS], v[ADDRESS]))
+		get_addr(c, v[ADDRESS], keys[ADDRESS], &c->cfg->address);
+	if (require(c, root, keys[MODE], v[MODE]))
+		parse_mode(c, v[MODE]);
+	if (require(c, root, keys[MAARS], v[MAARS]))
+		parse_maars(c, v[MAARS]);
+	parse_lifetime(c, v[LIFETIME]);
+	parse_timers(c, v[TIMERS]);
+	parse_limits(c, v[LIMITS]);
+	parse_socket(c, v[SOCKET]);
+	if (c->cfg->n_maars > 0 && cmd_config_maar_index(c->cfg, &c->cfg->address) >= 0)
+		error_at(c, v[ADDRESS], keys[ADDRESS], "is also listed in maars");
+}
+
+static void defaults(struct cmd_config *cfg, const char *name)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->file, sizeof(cfg->file), "%s", name);
+	cfg->lifetime_default_s = CMD_CFG_DEF_LIFETIME_S;
+	cfg->lifetime_max_s = CMD_CFG_DEF_LIFETIME_MAX_S;
+	cfg->relay_aggregation_ms = CMD_CFG_DEF_RELAY_AGG_MS;
+	cfg->min_delay_before_bce_delete_ms = CMD_CFG_DEF_BCE_DELETE_MS;
+	cfg->timestamp_window_ms = CMD_CFG_DEF_TS_WINDOW_MS;
+	cfg->max_mns = CMD_CFG_DEF_MNS;
+	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", CMD_CFG_DEF_SOCKET);
+}
+
+static void yaml_error(struct ctx *c, const yaml_parser_t *p)
+{
+	fprintf(c->err, "%s:%zu:%zu: yaml: %s\n", c->file, p->problem_mark.line + 1,
+		p->problem_mark.column + 1, p->problem != NULL ? p->problem : "out of memory");
+	c->n_err++;
+}
+
+static int load(const char *name, yaml_parser_t *p, struct cmd_config *cfg, FILE *err)
+{
+	yaml_document_t doc, extra;
+	struct ctx c = {.file = name, .err = err != NULL ? err : stderr, .cfg = cfg, .doc = &doc};
+	const yaml_node_t *root;
+
+	defaults(cfg, name);
+	if (!yaml_parser_load(p, &doc)) {
+		yaml_error(&c, p);
+	} else if ((root = yaml_document_get_root_node(&doc)) == NULL) {
+		fprintf(c.err, "%s:1:1: yaml: empty document\n", name);
+		c.n_err++;
+	} else {
+		parse_root(&c, root);
+		/* A second document would be silently ignored: refuse it. */
+		if (!yaml_parser_load(p, &extra)) {
+			yaml_error(&c, p);
+		} else {
+			root = yaml_document_get_root_node(&extra);
+			if (root != NULL) {
+				fprintf(c.err, "%s:%zu:%zu: yaml: only one document is allowed\n",
+					name, root->start_mark.line + 1,
+					root->start_mark.column + 1);
+				c.n_err++;
+			}
+			yaml_document_delete(&extra);
+		}
+	}
+	yaml_document_delete(&doc);
+	if (c.n_err > 0) {
+		cmd_config_free(cfg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cmd_config_load(const char *path, struct cmd_config *cfg, FILE *err)
+{
+	yaml_parser_t parser;
+	FILE *f;
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	f = fopen(path, "r");
+	if (f == NULL) {
+		rc = -errno;
+		fprintf(err != NULL ? err : stderr, "%s: cannot open: %s\n", path, strerror(-rc));
+		return rc;
+	}
+	if (!yaml_parser_initialize(&parser)) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_file(&parser, f);
+	rc = load(path, &parser, cfg, err);
+	yaml_parser_delete(&parser);
+	fclose(f);
+	return rc;
+}
+
+int cmd_config_load_buf(const char *name, const char *buf, size_t len, struct cmd_config *cfg,
+			FILE *err)
+{
+	yaml_parser_t parser;
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (!yaml_parser_initialize(&parser))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	rc = load(name, &parser, cfg, err);
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+void cmd_config_free(struct cmd_config *cfg)
+{
+	free(cfg->maars);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+const char *cmd_mode_name(enum cmd_mode m)
+{
+	switch (m) {
+	case CMD_MODE_RELAY:
+		return "relay";
+	case CMD_MODE_LOCATOR:
+		return "locator";
+	case CMD_MODE_PROXY:
+		return "proxy";
+	}
+	return "?";
+}
+
+int cmd_config_maar_index(const struct cmd_config *cfg, const struct dmm_ip6 *a)
+{
+	for (unsigned i = 0; i < cfg->n_maars; i++)
+		if (dmm_ip6_eq(&cfg->maars[i], a))
+			return (int)i;
+	return -1;
+}

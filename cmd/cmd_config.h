@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* dmm-cmd configuration (YAML). Parsed with libyaml's document API and fully validated before
+ * the daemon opens any socket; every problem is reported, one line each, as
+ * "file:line:col: key: problem". See config/cmd-example.yaml for every key. */
+#ifndef CMD_CONFIG_H
+#define CMD_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dmm_ip6.h"
+
+#define CMD_CFG_MAX_MAARS	   4096
+#define CMD_CFG_MAX_MNS		   (16u * 1024 * 1024)
+#define CMD_CFG_SOCK_PATH_MAX	   108 /* sizeof(sockaddr_un.sun_path) */
+#define CMD_CFG_LIFETIME_MAX_S	   262140 /* 0xffff units of 4 s (RFC 6275 §6.1.7) */
+
+/* Defaults (PROTOCOL.md §3.6). */
+#define CMD_CFG_DEF_LIFETIME_S	   3600
+#define CMD_CFG_DEF_LIFETIME_MAX_S 86400
+#define CMD_CFG_DEF_RELAY_AGG_MS   1000 /* relay PBA collection timeout; 0 = wait for all */
+#define CMD_CFG_DEF_BCE_DELETE_MS  10000 /* MinDelayBeforeBCEDelete, RFC 5213 §9.1 */
+#define CMD_CFG_DEF_TS_WINDOW_MS   300	 /* TimestampValidityWindow, RFC 5213 §9.1 */
+#define CMD_CFG_DEF_MNS		   65536
+#define CMD_CFG_DEF_SOCKET	   "/run/dmm-cmd.sock"
+
+/* RFC 8885 §3.1-3.3. */
+enum cmd_mode {
+	CMD_MODE_RELAY = 1,
+	CMD_MODE_LOCATOR = 2,
+	CMD_MODE_PROXY = 3,
+};
+
+struct cmd_config {
+	char file[256];
+	struct dmm_ip6 address; /* the CMD's own address: the raw socket binds to it */
+	enum cmd_mode mode;
+	struct dmm_ip6 *maars; /* allowed MAARs (unique); PBUs from anyone else are dropped */
+	unsigned n_maars;
+	uint32_t lifetime_default_s; /* granted when the PBU asks for more than max, see sm */
+	uint32_t lifetime_max_s;
+	uint32_t relay_aggregation_ms;
+	uint32_t min_delay_before_bce_delete_ms;
+	uint32_t timestamp_window_ms;
+	uint32_t max_mns; /* limits.mns: binding cache capacity */
+	char control_socket[CMD_CFG_SOCK_PATH_MAX];
+};
+
+/* Parse and validate path. On error returns a negative errno and writes one line per problem
+ * to err (stderr if NULL); *cfg is then empty (safe to free). */
+int cmd_config_load(const char *path, struct cmd_config *cfg, FILE *err);
+/* The same from memory; name is used in messages. */
+int cmd_config_load_buf(const char *name, const char *buf, size_t len, struct cmd_config *cfg,
+			FILE *err);
+void cmd_config_free(struct cmd_config *cfg);
+
+const char *cmd_mode_name(enum cmd_mode m);
+/* Index of a in cfg->maars, or -1 (linear scan: the MAAR list of a domain is small). */
+int cmd_config_maar_index(const struct cmd_config *cfg, const struct dmm_ip6 *a);
+
+#endif

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* What the dmm-cmd I/O shell (cmd_main.c) needs from the CMD logic, and nothing more: feed it
+ * valid Mobility Header messages and clock ticks, execute the actions it returns. The shell
+ * owns every socket and the timerfd; an engine never does I/O (DESIGN.md §2).
+ *
+ * Implementation: cmd_engine_sm.c wraps the sans-I/O CMD state machine of
+ * controlplane/cmd_sm.[ch]; the interface keeps the shell testable apart from it.
+ *
+ * Time: now_ms is CLOCK_REALTIME in milliseconds since 1970, the clock of the PBU Timestamp
+ * option (RFC 5213 §5.5), and the timerfd runs on the same clock. Timer: the engine has one;
+ * an ARM action (re)sets it to at_ms, replacing any earlier one. When it fires the shell
+ * forgets it and calls cmd_engine_tick(), again while that returns true (more due). */
+#ifndef CMD_ENGINE_H
+#define CMD_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cmd_config.h"
+#include "dmm_mh.h"
+
+#define CMD_ENGINE_MAX_ACTIONS 64
+
+enum cmd_action_kind {
+	CMD_ACT_SEND = 1, /* send msg to dst (built with dmm_mh_build, kernel checksum) */
+	CMD_ACT_ARM = 2,  /* (re)set the one timer: cmd_engine_tick() at or after at_ms */
+};
+
+struct cmd_action {
+	enum cmd_action_kind kind;
+	uint64_t at_ms;
+	struct dmm_ip6 dst;
+	struct dmm_mh_msg msg;
+};
+
+struct cmd_actions {
+	unsigned n;
+	unsigned dropped; /* actions that did not fit: counted by the shell as tx_errors */
+	struct cmd_action a[CMD_ENGINE_MAX_ACTIONS];
+};
+
+struct cmd_engine;
+
+/* NULL on failure (logged). cfg must outlive the engine. */
+struct cmd_engine *cmd_engine_create(const struct cmd_config *cfg, uint64_t now_ms);
+void cmd_engine_destroy(struct cmd_engine *e);
+/* Name of the implementation, shown in stats ("cmd_sm"). */
+const char *cmd_engine_name(void);
+
+/* One valid message msg from src (already checked against cfg->maars) to dst. Actions are
+ * appended to out (the caller zeroes out->n first). */
+void cmd_engine_input(struct cmd_engine *e, uint64_t now_ms, const struct dmm_ip6 *src,
+		      const struct dmm_ip6 *dst, const struct dmm_mh_msg *msg,
+		      struct cmd_actions *out);
+/* Returns true if more timers are due: call again. */
+bool cmd_engine_tick(struct cmd_engine *e, uint64_t now_ms, struct cmd_actions *out);
+
+/* Engine counters as JSON members, each preceded by a comma (",\"engine_rx_pbu\":1,..."). */
+void cmd_engine_stats_json(const struct cmd_engine *e, FILE *out);
+/* The binding cache as a JSON array; "[]" if the engine keeps none or cannot list it. */
+void cmd_engine_bce_json(const struct cmd_engine *e, FILE *out);
+
+#endif

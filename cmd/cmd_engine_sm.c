@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The real engine: controlplane/cmd_sm.[ch] (the sans-I/O CMD state machine) behind
+ * cmd_engine.h. Maps struct cmd_config onto struct dmm_cmd_config and the state machine's
+ * actions onto the shell's. The state machine has no binding-cache iterator (only lookup by
+ * MN-ID and a count), so `bce` answers [] and stats carry bce_count. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "cmd_engine.h"
+#include "cmd_sm.h"
+#include "dmm_log.h"
+
+struct cmd_engine {
+	struct dmm_cmd *sm;
+	uint64_t errors; /* dmm_cmd_input/tick returned a negative errno */
+	struct dmm_cmd_actions out;
+};
+
+struct cmd_engine *cmd_engine_create(const struct cmd_config *cfg, uint64_t now_ms)
+{
+	struct dmm_cmd_config sc;
+	struct dmm_cmd_peer *peers;
+	struct cmd_engine *e;
+	int err = 0;
+
+	(void)now_ms;
+	e = calloc(1, sizeof(*e));
+	peers = calloc(cfg->n_maars, sizeof(*peers));
+	if (e == NULL || peers == NULL) {
+		free(e);
+		free(peers);
+		return NULL;
+	}
+	for (unsigned i = 0; i < cfg->n_maars; i++) {
+		peers[i].addr = cfg->maars[i];
+		peers[i].proxy_reg = true;
+	}
+	dmm_cmd_config_default(&sc);
+	sc.addr = cfg->address;
+	sc.mode = cfg->mode == CMD_MODE_LOCATOR ? DMM_CMD_MODE_LOCATOR
+		  : cfg->mode == CMD_MODE_PROXY ? DMM_CMD_MODE_PROXY
+						: DMM_CMD_MODE_RELAY;
+	sc.peers = peers;
+	sc.n_peers = cfg->n_maars;
+	sc.max_lifetime_s = cfg->lifetime_max_s;
+	sc.relay_timeout_ms = cfg->relay_aggregation_ms;
+	sc.min_delay_bce_delete_ms = cfg->min_delay_before_bce_delete_ms;
+	sc.ts_window_ms = cfg->timestamp_window_ms;
+	sc.max_mns = cfg->max_mns;
+	if (getrandom(&sc.hash_seed, sizeof(sc.hash_seed), 0) != (ssize_t)sizeof(sc.hash_seed))
+		sc.hash_seed = now_ms ^ (uint64_t)(uintptr_t)e;
+	e->sm = dmm_cmd_new(&sc, &err); /* copies the peers */
+	free(peers);
+	if (e->sm == NULL) {
+		dmm_log("cmd", DMM_LOG_ERR, "dmm_cmd_new: %s", strerror(-err));
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void cmd_engine_destroy(struct cmd_engine *e)
+{
+	dmm_cmd_free(e->sm);
+	free(e);
+}
+
+const char *cmd_engine_name(void)
+{
+	return "cmd_sm";
+}
+
+static void convert(struct cmd_engine *e, struct cmd_actions *out)
+{
+	for (unsigned i = 0; i < e->out.n; i++) {
+		const struct dmm_cmd_action *s = &e->out.a[i];
+		struct cmd_action *a;
+
+		if (out->n >= CMD_ENGINE_MAX_ACTIONS) {
+			out->dropped++;
+			continue;
+		}
+		a = &out->a[out->n++];
+		a->kind = s->type == DMM_CMD_ACT_ARM ? CMD_ACT_ARM : CMD_ACT_SEND;
+		a->at_ms = s->at_ms;
+		a->dst = s->dst; /* s->src is cfg->address, the raw socket's bound address */
+		if (s->type == DMM_CMD_ACT_SEND)
+			a->msg = s->msg;
+	}
+	e->out.n = 0;
+}
+
+void cmd_engine_input(struct cmd_engine *e, uint64_t now_ms, const struct dmm_ip6 *src,
+		      const struct dmm_ip6 *dst, const struct dmm_mh_msg *msg,
+		      struct cmd_actions *out)
+{
+	(void)dst;
+	if (dmm_cmd_input(e->sm, now_ms, src, msg, &e->out) < 0) {
+		e->errors++;
+		return;
+	}
+	convert(e, out);
+}
+
+bool cmd_engine_tick(struct cmd_engine *e, uint64_t now_ms, struct cmd_actions *out)
+{
+	int rc = dmm_cmd_tick(e->sm, now_ms, &e->out);
+
+	if (rc < 0) {
+		e->errors++;
+		return false;
+	}
+	convert(e, out);
+	return rc == DMM_CMD_MORE;
+}
+
+void cmd_engine_stats_json(const struct cmd_engine *e, FILE *out)
+{
+	const struct dmm_cmd_stats *s = dmm_cmd_get_stats(e->sm);
+	uint64_t accepted = 0, rejected = 0;
+
+	for (unsigned i = 0; i < 256; i++) /* "rejected" is per status, accepted ones too */
+		*(dmm_mh_status_accepted((uint8_t)i) ? &accepted : &rejected) += s->rejected[i];
+#define U(x) (unsigned long long)(x)
+	fprintf(out,
+		",\"bce_count\":%u,\"engine_errors\":%llu,\"engine_rx_pbu\":%llu,"
+		"\"engine_rx_pba\":%llu,\"engine_rx_other\":%llu,\"drop_unknown_peer\":%llu,"
+		"\"drop_not_pbu_pba\":%llu,\"drop_dereg_unknown\":%llu,"
+		"\"drop_dereg_stranger\":%llu,\"drop_pba_unmatched\":%llu,\"pba_accepted\":%llu,"
+		"\"pba_rejected\":%llu,\"registrations\":%llu,\"handovers\":%llu,"
+		"\"refreshes\":%llu,\"deregistrations\":%llu,\"renewals\":%llu,\"expired\":%llu,"
+		"\"deleted\":%llu,\"relay_timeouts\":%llu,\"relay_late_pbas\":%llu,"
+		"\"relay_superseded\":%llu,\"pmaar_evicted\":%llu",
+		dmm_cmd_count(e->sm), U(e->errors), U(s->rx_pbu), U(s->rx_pba), U(s->rx_other),
+		U(s->drop_unknown_peer), U(s->drop_not_pbu_pba), U(s->drop_dereg_unknown),
+		U(s->drop_dereg_stranger), U(s->drop_pba_unmatched), U(accepted),
+		U(rejected), U(s->registrations), U(s->handovers), U(s->refreshes),
+		U(s->deregistrations), U(s->renewals), U(s->expired), U(s->deleted),
+		U(s->relay_timeouts), U(s->relay_late_pbas), U(s->relay_superseded),
+		U(s->pmaar_evicted));
+#undef U
+}
+
+void cmd_engine_bce_json(const struct cmd_engine *e, FILE *out)
+{
+	(void)e;
+	fputs("[]", out); /* cmd_sm.h has no iterator over the binding cache */
+}

@@ -1,0 +1,696 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* dmm-cmd: the Central Mobility Database daemon's I/O shell (DESIGN.md §1-2). A plain Linux
+ * process: one raw IPv6 socket for the Mobility Header (protocol 135, the kernel computes and
+ * verifies the checksum through IPV6_CHECKSUM), a timerfd for the engine's timers, a signalfd
+ * and a UNIX control socket, all in one epoll loop. The CMD logic sits behind cmd_engine.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd_config.h"
+#include "cmd_engine.h"
+#include "dmm_log.h"
+#include "dmm_mh.h"
+
+#define LOG_MOD	     "cmd"
+#define RX_BURST     64	  /* datagrams read per wake-up before other fds get a turn */
+#define MAX_CLIENTS  16	  /* concurrent control connections */
+#define REQ_MAX	     256  /* longest request line */
+#define LOG_PER_SEC  10	  /* rate limit of per-packet log lines */
+#define TICK_ROUNDS  64	  /* cmd_engine_tick() calls per timer wake-up */
+#define N_MH_ERR     17	  /* DMM_MH_E_TRUNCATED (-1001) .. DMM_MH_E_INVALID (-1017) */
+
+/* JSON names of the parse errors, indexed by -1001 - err. */
+static const char *const mh_err_key[N_MH_ERR] = {
+    "truncated",     "bad_len",	      "bad_checksum", "unknown_type",  "bad_proto",
+    "hdrlen_short",  "opt_truncated", "opt_bad_len",  "opt_duplicate", "too_many",
+    "bad_prefix_len", "mnid_subtype", "mnid_empty",   "mnid_nul",      "nospace",
+    "too_big",	     "invalid"};
+
+struct counters {
+	uint64_t rx;		 /* datagrams received */
+	uint64_t rx_not_allowed; /* sender not in maars */
+	uint64_t rx_bad[N_MH_ERR];
+	uint64_t rx_bad_other;	 /* oversized datagram, multicast destination, no pktinfo */
+	uint64_t rx_valid;	 /* handed to the engine */
+	uint64_t tx;
+	uint64_t tx_errors;
+	uint64_t timer_ticks;
+};
+
+struct client {
+	int fd; /* -1 = free slot */
+	size_t in_len;
+	char in[REQ_MAX];
+	char *out;
+	size_t out_len, out_off;
+};
+
+struct daemon {
+	const struct cmd_config *cfg;
+	struct cmd_engine *eng;
+	int ep, raw, tfd, sfd, ctl;
+	uint64_t deadline; /* the engine's one timer (last ARM), 0 = none */
+	bool stop;
+	struct counters st;
+	struct client cl[MAX_CLIENTS];
+	struct cmd_actions act; /* big: kept here rather than on the stack */
+	/* log rate limit */
+	uint64_t log_sec, log_n, log_suppressed;
+};
+
+/* epoll data: fd kinds, clients as CLIENT_BASE + slot */
+enum { EV_RAW = 1, EV_TIMER, EV_SIGNAL, EV_CTL, EV_CLIENT_BASE = 100 };
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts); /* the Timestamp option's clock, see cmd_engine.h */
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* --- logging --- */
+
+
+static void syslog_backend(const char *module, enum dmm_log_level level, const char *fmt,
+			   va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	syslog((int)level - 1, "%s: %s", module, msg); /* DMM_LOG_ERR 4 -> LOG_ERR 3, ... */
+}
+
+/* Per-packet log lines: at most LOG_PER_SEC a second, then one line saying how many were
+ * left out. */
+static bool log_ok(struct daemon *d)
+{
+	uint64_t sec = now_ms() / 1000;
+
+	if (sec != d->log_sec) {
+		if (d->log_suppressed > 0)
+			dmm_log(LOG_MOD, DMM_LOG_WARNING, "%llu log messages suppressed",
+				(unsigned long long)d->log_suppressed);
+		d->log_sec = sec;
+		d->log_n = 0;
+		d->log_suppressed = 0;
+	}
+	if (d->log_n < LOG_PER_SEC) {
+		d->log_n++;
+		return true;
+	}
+	d->log_suppressed++;
+	return false;
+}
+
+/* --- epoll helpers --- */
+
+static int ep_add(struct daemon *d, int fd, uint32_t events, uint64_t tag)
+{
+	struct epoll_event ev = {.events = events, .data.u64 = tag};
+
+	return epoll_ctl(d->ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void timer_rearm(struct daemon *d)
+{
+	struct itimerspec its = {0};
+
+	if (d->deadline != 0) {
+		its.it_value.tv_sec = (time_t)(d->deadline / 1000);
+		its.it_value.tv_nsec = (long)(d->deadline % 1000) * 1000000;
+		if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+			its.it_value.tv_nsec = 1; /* all zero would disarm */
+	}
+	if (timerfd_settime(d->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+		dmm_log(LOG_MOD, DMM_LOG_ERR, "timerfd_settime: %s", strerror(errno));
+}
+
+/* --- Mobility Header I/O --- */
+
+static void send_msg(struct daemon *d, const struct dmm_ip6 *dst, const struct dmm_mh_msg *m)
+{
+	struct sockaddr_in6 sa = {.sin6_family = AF_INET6};
+	uint8_t buf[DMM_MH_MAX_LEN];
+	char a[DMM_IP6_STRLEN];
+	size_t len;
+	int rc;
+
+	rc = dmm_mh_build(m, NULL, NULL, buf, sizeof(buf), &len);
+	if (rc < 0) {
+		d->st.tx_errors++;
+		if (log_ok(d))
+			dmm_log(LOG_MOD, DMM_LOG_ERR, "build for %s: %s", dmm_ip6_fmt(dst, a),
+				dmm_mh_strerror(rc));
+		return;
+	}
+	memcpy(&sa.sin6_addr, dst->a, DMM_IP6_LEN);
+	dmm_ip6_fmt(dst, a);
+	if (sendto(d->raw, buf, len, 0, (struct sockaddr *)&sa, sizeof(sa)) != (ssize_t)len) {
+		d->st.tx_errors++;
+		if (log_ok(d))
+			dmm_log(LOG_MOD, DMM_LOG_ERR, "sendto %s: %s", a, strerror(errno));
+		return;
+	}
+	d->st.tx++;
+	if (log_ok(d)) {
+		char line[512];
+
+		dmm_mh_format(m, line, sizeof(line));
+		dmm_log(LOG_MOD, DMM_LOG_DEBUG, "tx to %s: %s", a, line);
+	}
+}
+
+static void run_actions(struct daemon *d)
+{
+	bool rearm = false;
+
+	d->st.tx_errors += d->act.dropped;
+	for (unsigned i = 0; i < d->act.n && i < CMD_ENGINE_MAX_ACTIONS; i++) {
+		const struct cmd_action *a = &d->act.a[i];
+
+		if (a->kind == CMD_ACT_SEND) {
+			send_msg(d, &a->dst, &a->msg);
+		} else if (a->kind == CMD_ACT_ARM) {
+			d->deadline = a->at_ms != 0 ? a->at_ms : 1; /* replaces the earlier one */
+			rearm = true;
+		}
+	}
+	d->act.n = 0;
+	d->act.dropped = 0;
+	if (rearm)
+		timer_rearm(d);
+}
+
+/* RFC 6275 §9.2: an unknown MH type is answered with Binding Error status 2 (Home Address
+ * :: as no HAO is ever accepted); the sender is a configured unicast MAAR. */
+static void send_binding_error(struct daemon *d, const struct dmm_ip6 *dst)
+{
+	struct dmm_mh_msg be;
+
+	memset(&be, 0, sizeof(be));
+	be.type = DMM_MH_BE;
+	be.be.status = DMM_MH_BE_UNKNOWN_MH_TYPE;
+	send_msg(d, dst, &be);
+}
+
+static void rx_one(struct daemon *d, const uint8_t *buf, ssize_t n, int flags,
+		   const struct sockaddr_in6 *from, const struct in6_pktinfo *pi)
+{
+	static struct dmm_mh_msg m; /* large; one daemon per process */
+	struct dmm_ip6 src, dst;
+	char a[DMM_IP6_STRLEN];
+	int rc;
+
+	d->st.rx++;
+	memcpy(src.a, &from->sin6_addr, DMM_IP6_LEN);
+	if (cmd_config_maar_index(d->cfg, &src) < 0) {
+		d->st.rx_not_allowed++;
+		if (log_ok(d))
+			dmm_log(LOG_MOD, DMM_LOG_NOTICE, "dropped MH from %s: not a configured MAAR",
+				dmm_ip6_fmt(&src, a));
+		return;
+	}
+	if ((flags & MSG_TRUNC) || pi == NULL) {
+		d->st.rx_bad_other++;
+		if (log_ok(d))
+			dmm_log(LOG_MOD, DMM_LOG_NOTICE, "dropped MH from %s: %s",
+				dmm_ip6_fmt(&src, a), pi == NULL ? "no pktinfo" : "oversized");
+		return;
+	}
+	memcpy(dst.a, &pi->ipi6_addr, DMM_IP6_LEN);
+	if (dmm_ip6_is_multicast(&dst)) {
+		d->st.rx_bad_other++;
+		return;
+	}
+	/* NULL addresses: the kernel has verified the checksum (IPV6_CHECKSUM). */
+	rc = dmm_mh_parse(buf, (size_t)n, NULL, NULL, &m);
+	if (rc < 0) {
+		int i = -1001 - rc;
+
+		if (i >= 0 && i < N_MH_ERR)
+			d->st.rx_bad[i]++;
+		else
+			d->st.rx_bad_other++;
+		if (log_ok(d))
+			dmm_log(LOG_MOD, DMM_LOG_NOTICE, "dropped MH from %s (%zd octets): %s",
+				dmm_ip6_fmt(&src, a), n, dmm_mh_strerror(rc));
+		if (rc == DMM_MH_E_UNKNOWN_TYPE && log_ok(d)) /* rate-limited like ICMPv6 */
+			send_binding_error(d, &src);
+		return;
+	}
+	d->st.rx_valid++;
+	if (log_ok(d)) {
+		char line[512];
+
+		dmm_mh_format(&m, line, sizeof(line));
+		dmm_log(LOG_MOD, DMM_LOG_DEBUG, "rx from %s: %s", dmm_ip6_fmt(&src, a), line);
+	}
+	d->act.n = 0;
+	d->act.dropped = 0;
+	cmd_engine_input(d->eng, now_ms(), &src, &dst, &m, &d->act);
+	run_actions(d);
+}
+
+static void rx_raw(struct daemon *d)
+{
+	uint8_t buf[DMM_MH_MAX_LEN + 1];
+	union {
+		struct cmsghdr h;
+		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} cbuf;
+
+	for (int i = 0; i < RX_BURST; i++) {
+		struct sockaddr_in6 from;
+		struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+		struct msghdr mh = {.msg_name = &from,
+				    .msg_namelen = sizeof(from),
+				    .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = cbuf.b,
+				    .msg_controllen = sizeof(cbuf.b)};
+		struct in6_pktinfo pi, *pip = NULL;
+		ssize_t n = recvmsg(d->raw, &mh, 0);
+
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+			    log_ok(d))
+				dmm_log(LOG_MOD, DMM_LOG_ERR, "recvmsg: %s", strerror(errno));
+			return;
+		}
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+				pip = &pi;
+			}
+		rx_one(d, buf, n, mh.msg_flags, &from, pip);
+	}
+}
+
+static void on_timer(struct daemon *d)
+{
+	uint64_t expirations;
+
+	if (read(d->tfd, &expirations, sizeof(expirations)) < 0)
+		return; /* EAGAIN: spurious */
+	d->st.timer_ticks++;
+	d->deadline = 0;
+	for (int i = 0; i < TICK_ROUNDS; i++) {
+		bool more;
+
+		d->act.n = 0;
+		d->act.dropped = 0;
+		more = cmd_engine_tick(d->eng, now_ms(), &d->act);
+		run_actions(d);
+		if (!more)
+			return;
+	}
+	/* Still more due: let the other fds have a turn and come back at once. */
+	d->deadline = now_ms();
+	timer_rearm(d);
+}
+
+static void on_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			dmm_log(LOG_MOD, DMM_LOG_NOTICE, "SIGHUP ignored (no reload)");
+			continue;
+		}
+		dmm_log(LOG_MOD, DMM_LOG_NOTICE, "signal %u: exiting", si.ssi_signo);
+		d->stop = true;
+	}
+}
+
+/* --- control socket: one request line per connection, one JSON answer, then close --- */
+
+static void client_close(struct daemon *d, struct client *c)
+{
+	epoll_ctl(d->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	free(c->out);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
+static void write_stats(struct daemon *d, FILE *f)
+{
+	const struct counters *s = &d->st;
+	uint64_t bad = s->rx_bad_other;
+
+	for (int i = 0; i < N_MH_ERR; i++)
+		bad += s->rx_bad[i];
+	fprintf(f,
+		"{\"engine\":\"%s\",\"mode\":\"%s\",\"rx\":%llu,\"rx_valid\":%llu,"
+		"\"rx_not_allowed\":%llu,\"rx_bad_total\":%llu,\"rx_bad\":{",
+		cmd_engine_name(), cmd_mode_name(d->cfg->mode), (unsigned long long)s->rx,
+		(unsigned long long)s->rx_valid, (unsigned long long)s->rx_not_allowed,
+		(unsigned long long)bad);
+	for (int i = 0; i < N_MH_ERR; i++)
+		fprintf(f, "\"%s\":%llu,", mh_err_key[i], (unsigned long long)s->rx_bad[i]);
+	fprintf(f,
+		"\"other\":%llu},\"tx\":%llu,\"tx_errors\":%llu,\"timer_ticks\":%llu",
+		(unsigned long long)s->rx_bad_other, (unsigned long long)s->tx,
+		(unsigned long long)s->tx_errors, (unsigned long long)s->timer_ticks);
+	cmd_engine_stats_json(d->eng, f);
+	fputs("}\n", f);
+}
+
+static void client_answer(struct daemon *d, struct client *c)
+{
+	size_t len = 0;
+	char *req = c->in;
+	FILE *f;
+
+	bool too_long = memchr(req, '\n', c->in_len) == NULL && c->in_len == sizeof(c->in) - 1;
+
+	req[c->in_len] = '\0';
+	req[strcspn(req, "\r\n")] = '\0';
+	f = open_memstream(&c->out, &len);
+	if (f == NULL) {
+		client_close(d, c);
+		return;
+	}
+	if (too_long)
+		fputs("{\"error\":\"request line too long\"}\n", f);
+	else if (strcmp(req, "stats") == 0)
+		write_stats(d, f);
+	else if (strcmp(req, "bce") == 0) {
+		cmd_engine_bce_json(d->eng, f);
+		fputc('\n', f);
+	} else
+		fputs("{\"error\":\"unknown request; try stats or bce\"}\n", f);
+	fclose(f);
+	c->out_len = len;
+	c->out_off = 0;
+	struct epoll_event ev = {.events = EPOLLOUT, .data.u64 = EV_CLIENT_BASE + (uint64_t)(c - d->cl)};
+	if (epoll_ctl(d->ep, EPOLL_CTL_MOD, c->fd, &ev) < 0)
+		client_close(d, c);
+}
+
+static void on_client(struct daemon *d, struct client *c, uint32_t events)
+{
+	if (c->out != NULL) { /* answering */
+		while (c->out_off < c->out_len) {
+			ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+					 MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (n < 0) {
+				if (errno == EAGAIN || errno == EWOULDBLOCK)
+					return;
+				break;
+			}
+			c->out_off += (size_t)n;
+		}
+		/* Unread input would turn the close into a reset that the client may see
+		 * before the answer: discard what is queued (bounded). */
+		for (int i = 0; i < 16; i++) {
+			char junk[4096];
+
+			if (recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT) <= 0)
+				break;
+		}
+		client_close(d, c);
+		return;
+	}
+	for (;;) {
+		ssize_t n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - 1 - c->in_len,
+				 MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0) { /* error, or EOF before a full line: answer what came */
+			if (n == 0 && c->in_len > 0)
+				client_answer(d, c);
+			else
+				client_close(d, c);
+			return;
+		}
+		c->in_len += (size_t)n;
+		if (memchr(c->in, '\n', c->in_len) != NULL || c->in_len == sizeof(c->in) - 1) {
+			client_answer(d, c);
+			return;
+		}
+	}
+	(void)events;
+}
+
+static void on_accept(struct daemon *d)
+{
+	for (;;) {
+		int fd = accept4(d->ctl, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int slot = -1;
+
+		if (fd < 0)
+			return;
+		for (int i = 0; i < MAX_CLIENTS; i++)
+			if (d->cl[i].fd < 0) {
+				slot = i;
+				break;
+			}
+		if (slot < 0) {
+			close(fd); /* busy: the client sees EOF */
+			continue;
+		}
+		d->cl[slot].fd = fd;
+		if (ep_add(d, fd, EPOLLIN | EPOLLRDHUP, EV_CLIENT_BASE + (uint64_t)slot) < 0)
+			client_close(d, &d->cl[slot]);
+	}
+}
+
+/* --- set-up --- */
+
+static int open_raw(const struct cmd_config *cfg)
+{
+	struct sockaddr_in6 sa = {.sin6_family = AF_INET6};
+	int fd, off = DMM_MH_CKSUM_OFF, one = 1;
+	char a[DMM_IP6_STRLEN];
+
+	fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, DMM_MH_IPPROTO);
+	if (fd < 0)
+		return DMM_LOG_RET(-errno, LOG_MOD, "raw IPv6 socket (protocol 135): %s",
+				   strerror(errno));
+	memcpy(&sa.sin6_addr, cfg->address.a, DMM_IP6_LEN);
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_CHECKSUM, &off, sizeof(off)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) < 0) {
+		int rc = -errno;
+		close(fd);
+		return DMM_LOG_RET(rc, LOG_MOD, "setsockopt: %s", strerror(-rc));
+	}
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int rc = -errno;
+		close(fd);
+		return DMM_LOG_RET(rc, LOG_MOD, "bind raw socket to %s: %s",
+				   dmm_ip6_fmt(&cfg->address, a), strerror(-rc));
+	}
+	return fd;
+}
+
+static int open_ctl(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat st;
+	int fd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	/* A stale socket from a previous run is replaced; anything else is left alone. */
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return DMM_LOG_RET(-errno, LOG_MOD, "control socket: %s", strerror(errno));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, MAX_CLIENTS) < 0) {
+		int rc = -errno;
+		close(fd);
+		return DMM_LOG_RET(rc, LOG_MOD, "control socket %s: %s", path, strerror(-rc));
+	}
+	chmod(path, 0660);
+	return fd;
+}
+
+static int setup(struct daemon *d)
+{
+	sigset_t mask;
+
+	d->ep = d->raw = d->tfd = d->sfd = d->ctl = -1;
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		d->cl[i].fd = -1;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return DMM_LOG_RET(-errno, LOG_MOD, "sigprocmask: %s", strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+	d->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	d->tfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
+	d->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (d->sfd < 0 || d->tfd < 0 || d->ep < 0)
+		return DMM_LOG_RET(-errno, LOG_MOD, "signalfd/timerfd/epoll: %s", strerror(errno));
+	d->raw = open_raw(d->cfg);
+	if (d->raw < 0)
+		return d->raw;
+	d->ctl = open_ctl(d->cfg->control_socket);
+	if (d->ctl < 0)
+		return d->ctl;
+	d->eng = cmd_engine_create(d->cfg, now_ms());
+	if (d->eng == NULL)
+		return DMM_LOG_RET(-ENOMEM, LOG_MOD, "cannot create the %s engine",
+				   cmd_engine_name());
+	if (ep_add(d, d->raw, EPOLLIN, EV_RAW) < 0 || ep_add(d, d->tfd, EPOLLIN, EV_TIMER) < 0 ||
+	    ep_add(d, d->sfd, EPOLLIN, EV_SIGNAL) < 0 || ep_add(d, d->ctl, EPOLLIN, EV_CTL) < 0)
+		return DMM_LOG_RET(-errno, LOG_MOD, "epoll_ctl: %s", strerror(errno));
+	return 0;
+}
+
+static void teardown(struct daemon *d)
+{
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (d->cl[i].fd >= 0)
+			client_close(d, &d->cl[i]);
+	if (d->ctl >= 0) {
+		close(d->ctl);
+		unlink(d->cfg->control_socket);
+	}
+	int fds[] = {d->raw, d->tfd, d->sfd, d->ep};
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (d->eng != NULL)
+		cmd_engine_destroy(d->eng);
+}
+
+static void loop(struct daemon *d)
+{
+	struct epoll_event ev[32];
+
+	while (!d->stop) {
+		int n = epoll_wait(d->ep, ev, 32, -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			dmm_log(LOG_MOD, DMM_LOG_ERR, "epoll_wait: %s", strerror(errno));
+			return;
+		}
+		for (int i = 0; i < n; i++) {
+			uint64_t tag = ev[i].data.u64;
+
+			if (tag == EV_RAW)
+				rx_raw(d);
+			else if (tag == EV_TIMER)
+				on_timer(d);
+			else if (tag == EV_SIGNAL)
+				on_signal(d);
+			else if (tag == EV_CTL)
+				on_accept(d);
+			else if (tag >= EV_CLIENT_BASE && tag < EV_CLIENT_BASE + MAX_CLIENTS &&
+				 d->cl[tag - EV_CLIENT_BASE].fd >= 0)
+				on_client(d, &d->cl[tag - EV_CLIENT_BASE], ev[i].events);
+		}
+	}
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: dmm-cmd --config FILE [--foreground] [--verbose]\n"
+	      "       dmm-cmd --check-config FILE\n"
+	      "  --config FILE        run the CMD with this YAML configuration\n"
+	      "  --foreground         stay attached, log to stderr (default: daemonize, syslog)\n"
+	      "  --verbose            log every message received and sent (debug level)\n"
+	      "  --check-config FILE  validate FILE, print every problem, exit 0 if valid\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+					     {"check-config", required_argument, NULL, 'C'},
+					     {"foreground", no_argument, NULL, 'f'},
+					     {"verbose", no_argument, NULL, 'v'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	static struct daemon d; /* holds the action buffer: too big for the stack */
+	const char *config = NULL, *check = NULL;
+	bool foreground = false, verbose = false;
+	struct cmd_config cfg;
+	char a[DMM_IP6_STRLEN];
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "c:C:fvh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'C':
+			check = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || (config == NULL) == (check == NULL)) {
+		usage(stderr);
+		return 2;
+	}
+	if (check != NULL) {
+		rc = cmd_config_load(check, &cfg, stderr);
+		if (rc < 0)
+			return 1;
+		printf("%s: OK (mode %s, %u MAARs)\n", check, cmd_mode_name(cfg.mode),
+		       cfg.n_maars);
+		cmd_config_free(&cfg);
+		return 0;
+	}
+	if (cmd_config_load(config, &cfg, stderr) < 0)
+		return 1;
+	dmm_log_set_level(verbose ? DMM_LOG_DEBUG : DMM_LOG_INFO);
+	d.cfg = &cfg;
+	rc = setup(&d);
+	if (rc == 0 && !foreground) {
+		if (daemon(0, 0) < 0) {
+			rc = -errno;
+			dmm_log(LOG_MOD, DMM_LOG_ERR, "daemon: %s", strerror(errno));
+		} else {
+			openlog("dmm-cmd", LOG_PID, LOG_DAEMON);
+			setlogmask(LOG_UPTO(verbose ? LOG_DEBUG : LOG_INFO));
+			dmm_log_set_backend(syslog_backend);
+		}
+	}
+	if (rc == 0) {
+		dmm_log(LOG_MOD, DMM_LOG_NOTICE,
+			"dmm-cmd on %s, mode %s, %u MAARs, engine %s, control %s",
+			dmm_ip6_fmt(&cfg.address, a), cmd_mode_name(cfg.mode), cfg.n_maars,
+			cmd_engine_name(), cfg.control_socket);
+		loop(&d);
+	}
+	teardown(&d);
+	cmd_config_free(&cfg);
+	return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,1116 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* CMD state machine (RFC 8885 §3 with the RFC 5213 §5.3 anchor rules). See cmd_sm.h and
+ * controlplane/README.md for the gap choices; each is also marked "[Gn]" / "[choice]" here.
+ *
+ * Memory layout of the binding cache, per MN (x86-64):
+ *   struct bce                    112 B  (entry pool, calloc'd once for cfg.max_mns: untouched
+ *                                         pages of an unused pool cost nothing)
+ *   index slot                 16-32 B   (8 B slots, table = next power of two >= 2*max_mns,
+ *                                         so the load factor stays <= 0.5)
+ *   timer heap slot                4 B
+ *   NAI copy              len+1 + ~16 B  (malloc'd at registration)
+ *   P-MAAR list        n*33 + ~16 B      (malloc'd at the first handover only)
+ *   ~ 170 B + NAI for an MN that never moved; relay collection state (struct relay_pend, ~4 kB)
+ *   exists only while a relay handover is outstanding.
+ * Lookups hash the NAI (seeded FNV-1a 64), probe linearly comparing a 32-bit tag first, and
+ * never allocate; deletion is by backward shift (no tombstones). Timers: one binary min-heap of
+ * entries keyed by each entry's earliest deadline (expiry, deletion, relay timeout).
+ */
+#include "cmd_sm.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dmm_log.h"
+
+#define NONE_U32 UINT32_MAX
+#define NEVER	 UINT64_MAX
+
+struct relay_target {
+	struct dmm_cmd_pmaar p;
+	bool answered;
+	bool accepted;
+	bool has_dlif_lla;
+	bool has_dlif_l2;
+	struct dmm_ip6 dlif_lla;
+	struct dmm_mh_lladdr dlif_l2;
+};
+
+/* A relay handover waiting for the P-MAARs' PBAs (RFC 8885 §3.2 steps 3-4). */
+struct relay_pend {
+	struct dmm_mh_msg pbu; /* the S-MAAR's PBU (lifetime = granted): base of every PBA */
+	struct dmm_ip6 smaar;
+	uint64_t deadline_ms; /* NEVER when relay_timeout_ms == 0 */
+	bool first_sent;      /* the collected PBA went out at the timeout */
+	uint8_t n;
+	struct relay_target t[DMM_MH_MAX_PMAAR];
+};
+
+struct bce {
+	char *nai;		  /* malloc'd, NUL-terminated */
+	struct dmm_cmd_pmaar *pm; /* malloc'd with max_pmaar slots at the first handover */
+	struct relay_pend *pend;
+	uint64_t expire_ms;
+	uint64_t delete_ms;
+	uint64_t deadline_ms; /* heap key: earliest of the above that applies */
+	uint64_t last_ts;
+	uint32_t hash;
+	uint32_t heap_pos;
+	uint32_t next_free;
+	struct dmm_ip6 smaar;
+	struct dmm_prefix hnp;
+	uint16_t last_seq;
+	uint8_t nai_len;
+	uint8_t n_pmaar;
+	uint8_t state; /* enum dmm_cmd_bce_state; 0 = free */
+	uint8_t has_ts;
+};
+
+struct slot {
+	uint32_t idx1; /* entry index + 1; 0 = empty */
+	uint32_t hash;
+};
+
+/* MAX_UPDATE_RATE pacing (RFC 8885 §3.2, §3.6, §6): per destination peer, the times of the last
+ * max_update_rate PBUs scheduled to it (a ring, oldest at head, 0 = unused). A PBU may go at
+ * max(now, oldest + 1 s), so no 1-second window ever holds more than the rate. */
+struct peer_rate {
+	uint64_t t[DMM_CMD_MAX_UPDATE_RATE];
+	uint8_t head;
+};
+
+/* A paced PBU waiting for its send time; kept in a min-heap by (due, order). */
+struct deferred {
+	uint64_t due_ms;
+	uint64_t order;
+	struct dmm_ip6 dst;
+	struct dmm_mh_msg msg;
+};
+
+struct dmm_cmd {
+	struct dmm_cmd_config cfg;
+	struct dmm_cmd_peer *peers; /* sorted by address */
+	struct bce *ent;
+	uint32_t free_head;
+	uint32_t count;
+	struct slot *slots;
+	uint32_t mask;
+	uint32_t *heap;
+	uint32_t n_heap;
+	uint64_t armed_ms;	/* last ARM emitted, 0 = none */
+	struct peer_rate *rate; /* parallel to peers */
+	struct deferred **dq;	/* min-heap of paced PBUs */
+	uint32_t n_dq, cap_dq;
+	uint64_t dq_order;
+	struct dmm_cmd_stats st;
+};
+
+_Static_assert(DMM_CMD_MAX_ACTIONS >= DMM_MH_MAX_PMAAR + 2, "one input's actions must fit");
+
+/* ---- config, peers ----------------------------------------------------------------------- */
+
+void dmm_cmd_config_default(struct dmm_cmd_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mode = DMM_CMD_MODE_RELAY;
+	cfg->max_lifetime_s = 0xffff * 4;
+	cfg->relay_timeout_ms = 1000;
+	cfg->min_delay_bce_delete_ms = 10000;
+	cfg->ts_window_ms = 300;
+	cfg->max_mns = 1000000;
+	cfg->max_pmaar = DMM_MH_MAX_PMAAR;
+	cfg->hash_seed = 0x9e3779b97f4a7c15ull;
+	cfg->max_update_rate = 3; /* MAX_UPDATE_RATE, RFC 6275 §12 */
+}
+
+const char *dmm_cmd_mode_name(enum dmm_cmd_mode m)
+{
+	switch (m) {
+	case DMM_CMD_MODE_RELAY:
+		return "relay";
+	case DMM_CMD_MODE_LOCATOR:
+		return "locator";
+	case DMM_CMD_MODE_PROXY:
+		return "proxy";
+	}
+	return "?";
+}
+
+static int peer_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, DMM_IP6_LEN);
+}
+
+static const struct dmm_cmd_peer *peer_find(const struct dmm_cmd *c, const struct dmm_ip6 *a)
+{
+	return bsearch(a, c->peers, c->cfg.n_peers, sizeof(*c->peers), peer_cmp);
+}
+
+bool dmm_cmd_peer_allowed(const struct dmm_cmd *c, const struct dmm_ip6 *src)
+{
+	return c && src && peer_find(c, src) != NULL;
+}
+
+/* ---- binding cache: index --------------------------------------------------------------- */
+
+static uint32_t nai_hash(const struct dmm_cmd *c, const char *s, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ c->cfg.hash_seed;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (uint8_t)s[i];
+		h *= 0x100000001b3ull;
+	}
+	h ^= h >> 29; /* FNV's low bits are weak; fold the high ones in for the mask */
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+/* Slot holding nai, or NONE_U32. */
+static uint32_t slot_find(const struct dmm_cmd *c, const char *nai, size_t len, uint32_t h)
+{
+	for (uint32_t i = h & c->mask;; i = (i + 1) & c->mask) {
+		const struct slot *s = &c->slots[i];
+		if (!s->idx1)
+			return NONE_U32;
+		if (s->hash == h) {
+			const struct bce *e = &c->ent[s->idx1 - 1];
+			if (e->nai_len == len && memcmp(e->nai, nai, len) == 0)
+				return i;
+		}
+	}
+}
+
+static struct bce *bce_find(const struct dmm_cmd *c, const char *nai, size_t len)
+{
+	uint32_t i = slot_find(c, nai, len, nai_hash(c, nai, len));
+
+	return i == NONE_U32 ? NULL : &c->ent[c->slots[i].idx1 - 1];
+}
+
+static void slot_insert(struct dmm_cmd *c, uint32_t idx, uint32_t h)
+{
+	uint32_t i = h & c->mask;
+
+	while (c->slots[i].idx1)
+		i = (i + 1) & c->mask;
+	c->slots[i] = (struct slot){.idx1 = idx + 1, .hash = h};
+}
+
+/* Backward-shift deletion keeps every probe chain unbroken without tombstones. */
+static void slot_remove(struct dmm_cmd *c, uint32_t i)
+{
+	uint32_t j = i;
+
+	for (;;) {
+		j = (j + 1) & c->mask;
+		if (!c->slots[j].idx1)
+			break;
+		uint32_t k = c->slots[j].hash & c->mask; /* home of the entry at j */
+		bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+		if (stays)
+			continue;
+		c->slots[i] = c->slots[j];
+		i = j;
+	}
+	c->slots[i] = (struct slot){0};
+}
+
+/* ---- timer heap ------------------------------------------------------------------------- */
+
+static void heap_set(struct dmm_cmd *c, uint32_t pos, uint32_t idx)
+{
+	c->heap[pos] = idx;
+	c->ent[idx].heap_pos = pos;
+}
+
+static void heap_up(struct dmm_cmd *c, uint32_t pos)
+{
+	uint32_t idx = c->heap[pos];
+	uint64_t d = c->ent[idx].deadline_ms;
+
+	while (pos > 0) {
+		uint32_t p = (pos - 1) / 2;
+		if (c->ent[c->heap[p]].deadline_ms <= d)
+			break;
+		heap_set(c, pos, c->heap[p]);
+		pos = p;
+	}
+	heap_set(c, pos, idx);
+}
+
+static void heap_down(struct dmm_cmd *c, uint32_t pos)
+{
+	uint32_t idx = c->heap[pos];
+	uint64_t d = c->ent[idx].deadline_ms;
+
+	for (;;) {
+		uint32_t l = 2 * pos + 1, m = pos;
+		uint64_t md = d;
+		if (l < c->n_heap && c->ent[c->heap[l]].deadline_ms < md)
+			m = l, md = c->ent[c->heap[l]].deadline_ms;
+		if (l + 1 < c->n_heap && c->ent[c->heap[l + 1]].deadline_ms < md)
+			m = l + 1;
+		if (m == pos)
+			break;
+		heap_set(c, pos, c->heap[m]);
+		pos = m;
+	}
+	heap_set(c, pos, idx);
+}
+
+static void heap_remove(struct dmm_cmd *c, uint32_t idx)
+{
+	uint32_t pos = c->ent[idx].heap_pos;
+
+	if (pos == NONE_U32)
+		return;
+	c->ent[idx].heap_pos = NONE_U32;
+	uint32_t last = c->heap[--c->n_heap];
+	if (pos == c->n_heap)
+		return;
+	heap_set(c, pos, last);
+	heap_up(c, pos);
+	heap_down(c, c->ent[last].heap_pos);
+}
+
+static uint64_t bce_deadline(const struct bce *e)
+{
+	uint64_t d = e->state == DMM_CMD_BCE_DEREG ? e->delete_ms : e->expire_ms;
+
+	if (e->pend && !e->pend->first_sent && e->pend->deadline_ms < d)
+		d = e->pend->deadline_ms;
+	return d;
+}
+
+/* Call after changing any of an entry's times. */
+static void bce_rearm(struct dmm_cmd *c, struct bce *e)
+{
+	uint32_t idx = (uint32_t)(e - c->ent);
+
+	e->deadline_ms = bce_deadline(e);
+	if (e->heap_pos == NONE_U32) {
+		c->heap[c->n_heap] = idx;
+		e->heap_pos = c->n_heap++;
+		heap_up(c, e->heap_pos);
+	} else {
+		heap_up(c, e->heap_pos);
+		heap_down(c, e->heap_pos);
+	}
+}
+
+/* ---- entries ---------------------------------------------------------------------------- */
+
+static struct bce *bce_create(struct dmm_cmd *c, const char *nai, size_t len)
+{
+	if (c->free_head == NONE_U32)
+		return NULL;
+	char *copy = malloc(len + 1);
+	if (!copy)
+		return NULL;
+	memcpy(copy, nai, len);
+	copy[len] = '\0';
+
+	uint32_t idx = c->free_head;
+	struct bce *e = &c->ent[idx];
+	c->free_head = e->next_free;
+	memset(e, 0, sizeof(*e));
+	e->nai = copy;
+	e->nai_len = (uint8_t)len;
+	e->hash = nai_hash(c, nai, len);
+	e->heap_pos = NONE_U32;
+	e->next_free = NONE_U32;
+	e->state = DMM_CMD_BCE_ACTIVE;
+	slot_insert(c, idx, e->hash);
+	c->count++;
+	return e;
+}
+
+static void bce_destroy(struct dmm_cmd *c, struct bce *e)
+{
+	uint32_t idx = (uint32_t)(e - c->ent);
+
+	slot_remove(c, slot_find(c, e->nai, e->nai_len, e->hash));
+	heap_remove(c, idx);
+	free(e->nai);
+	free(e->pm);
+	free(e->pend);
+	memset(e, 0, sizeof(*e));
+	e->heap_pos = NONE_U32;
+	e->next_free = c->free_head;
+	c->free_head = idx;
+	c->count--;
+}
+
+static int pmaar_index(const struct bce *e, const struct dmm_ip6 *a)
+{
+	for (int i = 0; i < e->n_pmaar; i++)
+		if (dmm_ip6_eq(&e->pm[i].addr, a))
+			return i;
+	return -1;
+}
+
+static void pmaar_remove(struct bce *e, int i)
+{
+	memmove(&e->pm[i], &e->pm[i + 1], (size_t)(e->n_pmaar - i - 1) * sizeof(*e->pm));
+	e->n_pmaar--;
+}
+
+/* ---- lifecycle -------------------------------------------------------------------------- */
+
+struct dmm_cmd *dmm_cmd_new(const struct dmm_cmd_config *cfg, int *err)
+{
+	int dummy;
+	struct dmm_cmd *c = NULL;
+
+	if (!err)
+		err = &dummy;
+	*err = -EINVAL;
+	if (!cfg || cfg->max_mns == 0 || cfg->max_mns > (1u << 30) || cfg->max_lifetime_s == 0 ||
+	    cfg->max_pmaar == 0 || cfg->max_pmaar > DMM_MH_MAX_PMAAR ||
+	    cfg->n_peers > DMM_CMD_MAX_PEERS || (cfg->n_peers && !cfg->peers) ||
+	    cfg->mode > DMM_CMD_MODE_PROXY || cfg->max_update_rate > DMM_CMD_MAX_UPDATE_RATE)
+		return NULL;
+
+	*err = -ENOMEM;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->cfg = *cfg;
+	uint64_t size = 1;
+	while (size < 2ull * cfg->max_mns)
+		size <<= 1;
+	c->mask = (uint32_t)(size - 1);
+	c->peers = calloc(cfg->n_peers ? cfg->n_peers : 1, sizeof(*c->peers));
+	c->ent = calloc(cfg->max_mns, sizeof(*c->ent));
+	c->slots = calloc(size, sizeof(*c->slots));
+	c->heap = calloc(cfg->max_mns, sizeof(*c->heap));
+	c->rate = calloc(cfg->n_peers ? cfg->n_peers : 1, sizeof(*c->rate));
+	if (!c->peers || !c->ent || !c->slots || !c->heap || !c->rate) {
+		dmm_cmd_free(c);
+		return NULL;
+	}
+	memcpy(c->peers, cfg->peers, cfg->n_peers * sizeof(*c->peers));
+	qsort(c->peers, cfg->n_peers, sizeof(*c->peers), peer_cmp);
+	c->cfg.peers = c->peers;
+	/* The free list links the pool in order; entries are zero (state 0) until used. */
+	for (uint32_t i = 0; i < cfg->max_mns; i++) {
+		c->ent[i].next_free = i + 1 < cfg->max_mns ? i + 1 : NONE_U32;
+		c->ent[i].heap_pos = NONE_U32;
+	}
+	c->free_head = 0;
+	*err = 0;
+	return c;
+}
+
+void dmm_cmd_free(struct dmm_cmd *c)
+{
+	if (!c)
+		return;
+	if (c->ent) {
+		for (uint32_t i = 0; i < c->cfg.max_mns; i++) {
+			if (c->ent[i].state) {
+				free(c->ent[i].nai);
+				free(c->ent[i].pm);
+				free(c->ent[i].pend);
+			}
+		}
+	}
+	for (uint32_t i = 0; i < c->n_dq; i++)
+		free(c->dq[i]);
+	free(c->dq);
+	free(c->rate);
+	free(c->peers);
+	free(c->ent);
+	free(c->slots);
+	free(c->heap);
+	free(c);
+}
+
+/* ---- message helpers -------------------------------------------------------------------- */
+
+static uint64_t ms_to_ts(uint64_t ms)
+{
+	return dmm_mh_ts_make(ms / 1000, (uint32_t)(ms % 1000) * 1000000u);
+}
+
+static struct dmm_cmd_action *push(struct dmm_cmd_actions *out)
+{
+	if (out->n >= DMM_CMD_MAX_ACTIONS)
+		return NULL;
+	struct dmm_cmd_action *a = &out->a[out->n++];
+	memset(a, 0, sizeof(*a));
+	return a;
+}
+
+/* A SEND action to dst; the caller fills a->msg. NULL on overflow. */
+static struct dmm_mh_msg *send_to(struct dmm_cmd *c, struct dmm_cmd_actions *out,
+				  const struct dmm_ip6 *dst)
+{
+	struct dmm_cmd_action *a = push(out);
+
+	if (!a)
+		return NULL;
+	a->type = DMM_CMD_ACT_SEND;
+	a->src = c->cfg.addr;
+	a->dst = *dst;
+	return &a->msg;
+}
+
+/* PBA to a PBU, RFC 5213 §5.3.6: MN-ID always (empty if the PBU had none), its HNPs or one
+ * ALL_ZERO HNP, HI and ATT always (0 if absent), Timestamp / MN-LL-ID / Link-local Address
+ * only if the PBU had them. P copied from the PBU; D always (RFC 8885 §4.2: the CMD can act as
+ * a CMD). */
+static void pba_base(struct dmm_mh_msg *m, const struct dmm_mh_msg *pbu, uint8_t status,
+		     uint16_t lifetime)
+{
+	const struct dmm_mh_opts *i = &pbu->opt;
+	struct dmm_mh_opts *o = &m->opt;
+
+	memset(m, 0, sizeof(*m));
+	m->type = DMM_MH_BA;
+	m->ba.status = status;
+	m->ba.flags = (uint8_t)(DMM_MH_BA_D | (pbu->bu.flags & DMM_MH_BU_P ? DMM_MH_BA_P : 0));
+	m->ba.seq = pbu->bu.seq;
+	m->ba.lifetime = lifetime;
+	o->has_mnid = true;
+	if (i->has_mnid) {
+		o->nai_len = i->nai_len;
+		memcpy(o->nai, i->nai, sizeof(o->nai));
+	}
+	if (i->n_hnp) {
+		o->n_hnp = i->n_hnp;
+		memcpy(o->hnp, i->hnp, sizeof(o->hnp));
+	} else {
+		o->n_hnp = 1; /* ALL_ZERO (zeroed above) */
+	}
+	o->has_hi = true;
+	o->hi = i->has_hi ? i->hi : 0;
+	o->has_att = true;
+	o->att = i->has_att ? i->att : 0;
+	if (i->has_ts) {
+		o->has_ts = true;
+		o->ts = i->ts;
+	}
+	if (i->has_mn_llid) {
+		o->has_mn_llid = true;
+		o->mn_llid = i->mn_llid;
+	}
+	if (i->has_lla) {
+		o->has_lla = true;
+		o->lla = i->lla;
+	}
+}
+
+static int send_pba(struct dmm_cmd *c, struct dmm_cmd_actions *out, const struct dmm_ip6 *dst,
+		    const struct dmm_mh_msg *pbu, uint8_t status, uint16_t lifetime,
+		    struct dmm_mh_msg **msg)
+{
+	struct dmm_mh_msg *m = send_to(c, out, dst);
+
+	if (!m)
+		return -ENOSPC;
+	pba_base(m, pbu, status, lifetime);
+	c->st.rejected[status]++;
+	if (msg)
+		*msg = m;
+	return 0;
+}
+
+/* ---- pacing ------------------------------------------------------------------------------ */
+
+static bool dq_less(const struct deferred *a, const struct deferred *b)
+{
+	return a->due_ms < b->due_ms || (a->due_ms == b->due_ms && a->order < b->order);
+}
+
+static int dq_push(struct dmm_cmd *c, struct deferred *d)
+{
+	if (c->n_dq == c->cap_dq) {
+		uint32_t cap = c->cap_dq ? 2 * c->cap_dq : 64;
+		struct deferred **q = realloc(c->dq, cap * sizeof(*q));
+		if (!q)
+			return -ENOMEM;
+		c->dq = q;
+		c->cap_dq = cap;
+	}
+	uint32_t i = c->n_dq++;
+	while (i > 0 && dq_less(d, c->dq[(i - 1) / 2])) {
+		c->dq[i] = c->dq[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	c->dq[i] = d;
+	return 0;
+}
+
+static struct deferred *dq_pop(struct dmm_cmd *c)
+{
+	struct deferred *top = c->dq[0], *last = c->dq[--c->n_dq];
+	uint32_t i = 0;
+
+	for (;;) {
+		uint32_t l = 2 * i + 1, m = l;
+		if (l >= c->n_dq)
+			break;
+		if (l + 1 < c->n_dq && dq_less(c->dq[l + 1], c->dq[l]))
+			m = l + 1;
+		if (!dq_less(c->dq[m], last))
+			break;
+		c->dq[i] = c->dq[m];
+		i = m;
+	}
+	if (c->n_dq)
+		c->dq[i] = last;
+	return top;
+}
+
+/* The time a PBU to dst may leave (>= now), reserving that slot. */
+static uint64_t pace(struct dmm_cmd *c, const struct dmm_ip6 *dst, uint64_t now)
+{
+	const struct dmm_cmd_peer *p = peer_find(c, dst);
+
+	if (!c->cfg.max_update_rate || !p)
+		return now;
+	struct peer_rate *r = &c->rate[p - c->peers];
+	uint64_t oldest = r->t[r->head], at = now;
+	if (oldest && oldest + 1000 > at)
+		at = oldest + 1000;
+	r->t[r->head] = at;
+	r->head = (uint8_t)((r->head + 1) % c->cfg.max_update_rate);
+	return at;
+}
+
+/* The S-MAAR's PBU as the CMD forwards it to one P-MAAR (RFC 8885 §3.2 step 2, §3.4 step 3,
+ * and the de-registration fan-out): every option of the original, P/A/D set, the granted
+ * lifetime, a Serving MAAR option = the S-MAAR, and [G1 choice] an Anchored Prefix option
+ * naming the prefix that P-MAAR anchors. RFC 8885 options the PBU may not carry are cleared. */
+static int send_fwd_pbu(struct dmm_cmd *c, uint64_t now, struct dmm_cmd_actions *out,
+			const struct dmm_mh_msg *pbu, const struct dmm_ip6 *smaar,
+			const struct dmm_cmd_pmaar *to, uint16_t lifetime)
+{
+	struct dmm_mh_msg *m;
+	uint64_t at = pace(c, &to->addr, now);
+
+	if (at > now) { /* over MAX_UPDATE_RATE: queue it, tick sends it */
+		struct deferred *d = malloc(sizeof(*d));
+		if (!d)
+			return -ENOMEM;
+		d->due_ms = at;
+		d->order = c->dq_order++;
+		d->dst = to->addr;
+		if (dq_push(c, d)) {
+			free(d);
+			return -ENOMEM;
+		}
+		c->st.paced++;
+		m = &d->msg;
+	} else if (!(m = send_to(c, out, &to->addr))) {
+		return -ENOSPC;
+	}
+	*m = *pbu;
+	m->bu.flags |= DMM_MH_BU_P | DMM_MH_BU_A | DMM_MH_BU_D;
+	m->bu.lifetime = lifetime;
+	m->opt.has_smaar = true;
+	m->opt.smaar = *smaar;
+	m->opt.has_dlif_lla = m->opt.has_dlif_l2 = false;
+	m->opt.n_pmaar = 0;
+	m->opt.n_local = 0;
+	m->opt.n_anchored = 1;
+	m->opt.anchored[0] = to->pfx;
+	m->opt.has_restart = false;
+	return 0;
+}
+
+static void add_prev_maar(struct dmm_mh_msg *m, const struct relay_target *t)
+{
+	struct dmm_mh_pmaar *p = &m->opt.pmaar[m->opt.n_pmaar++];
+
+	memset(p, 0, sizeof(*p));
+	p->addr = t->p.addr;
+	p->hnp = t->p.pfx;
+	p->has_dlif_lla = t->has_dlif_lla;
+	p->dlif_lla = t->dlif_lla;
+	p->has_dlif_l2 = t->has_dlif_l2;
+	p->dlif_l2 = t->dlif_l2;
+}
+
+static void arm(struct dmm_cmd *c, struct dmm_cmd_actions *out, uint64_t at)
+{
+	if (at == c->armed_ms)
+		return;
+	struct dmm_cmd_action *a = push(out);
+	if (!a) /* room is reserved by every caller */
+		return;
+	a->type = DMM_CMD_ACT_ARM;
+	a->at_ms = at;
+	c->armed_ms = at;
+}
+
+static void arm_next(struct dmm_cmd *c, struct dmm_cmd_actions *out)
+{
+	uint64_t at = c->n_heap ? c->ent[c->heap[0]].deadline_ms : NEVER;
+
+	if (c->n_dq && c->dq[0]->due_ms < at)
+		at = c->dq[0]->due_ms;
+	if (at != NEVER)
+		arm(c, out, at);
+}
+
+/* ---- PBU processing --------------------------------------------------------------------- */
+
+/* RFC 5213 §5.5 ordering. 0, 156, 157 or 135. */
+static uint8_t order_check(const struct dmm_cmd *c, const struct bce *e, uint64_t now,
+			   const struct dmm_mh_msg *m)
+{
+	if (m->opt.has_ts) {
+		uint64_t ts = m->opt.ts;
+		if (e && e->has_ts && ts < e->last_ts)
+			return DMM_MH_ST_TIMESTAMP_LOWER_THAN_PREV_ACCEPTED;
+		/* Exact: compare in units of 1/65536 ms, |ts*1000 - now*65536| > window*65536. */
+		unsigned __int128 t = (unsigned __int128)ts * 1000,
+				  n = (unsigned __int128)now << 16;
+		unsigned __int128 skew = t > n ? t - n : n - t;
+		if (skew > (unsigned __int128)c->cfg.ts_window_ms << 16 ||
+		    (e && e->has_ts && ts == e->last_ts))
+			return DMM_MH_ST_TIMESTAMP_MISMATCH;
+		return 0;
+	}
+	/* Sequence-number scheme (RFC 6275 §9.5.1): reject seq in the 32768 values ending at the
+	 * last accepted one. With no BCE (or no seq accepted yet) anything goes. */
+	if (e && !e->has_ts && (uint16_t)(e->last_seq - m->bu.seq) < 32768)
+		return DMM_MH_ST_SEQ_OUT_OF_WINDOW;
+	return 0;
+}
+
+static void order_accept(struct bce *e, const struct dmm_mh_msg *m)
+{
+	if (m->opt.has_ts) {
+		e->has_ts = 1;
+		e->last_ts = m->opt.ts;
+	} else {
+		e->has_ts = 0;
+	}
+	e->last_seq = m->bu.seq;
+}
+
+static int reject(struct dmm_cmd *c, uint64_t now, const struct dmm_ip6 *src, const struct bce *e,
+		  const struct dmm_mh_msg *pbu, uint8_t status, struct dmm_cmd_actions *out)
+{
+	struct dmm_mh_msg *m;
+	int rc = send_pba(c, out, src, pbu, status, 0, &m);
+
+	if (rc)
+		return rc;
+	if (status == DMM_MH_ST_TIMESTAMP_MISMATCH ||
+	    status == DMM_MH_ST_TIMESTAMP_LOWER_THAN_PREV_ACCEPTED) {
+		m->opt.has_ts = true; /* RFC 5213 §5.5: the CMD's current time */
+		m->opt.ts = ms_to_ts(now);
+	} else if (status == DMM_MH_ST_SEQ_OUT_OF_WINDOW) {
+		m->ba.seq = e->last_seq; /* RFC 6275 §9.5.1 */
+	}
+	return DMM_CMD_DONE;
+}
+
+static uint16_t grant(const struct dmm_cmd *c, uint16_t req)
+{
+	uint32_t max = c->cfg.max_lifetime_s / 4;
+
+	if (max == 0)
+		max = 1;
+	if (max > 0xffff)
+		max = 0xffff;
+	return req > max ? (uint16_t)max : req;
+}
+
+static int on_dereg(struct dmm_cmd *c, uint64_t now, const struct dmm_ip6 *src, struct bce *e,
+		    const struct dmm_mh_msg *pbu, struct dmm_cmd_actions *out)
+{
+	int rc;
+
+	if (!e) { /* RFC 5213 §5.3.5 / §5.4.1: no session, ignore */
+		c->st.drop_dereg_unknown++;
+		return DMM_CMD_IGNORED;
+	}
+	if (dmm_ip6_eq(src, &e->smaar)) {
+		order_accept(e, pbu);
+		if ((rc = send_pba(c, out, src, pbu, DMM_MH_ST_ACCEPTED, 0, NULL)))
+			return rc;
+		if (e->state == DMM_CMD_BCE_DEREG) /* retransmission: same answer, same timer */
+			return DMM_CMD_DONE;
+		/* [G7 choice] tell every P-MAAR: the S-MAAR's PBU, lifetime 0, forwarded with
+		 * Serving MAAR. The list is then cleared: they hold no state for this MN any more.
+		 */
+		for (int i = 0; i < e->n_pmaar; i++)
+			if ((rc = send_fwd_pbu(c, now, out, pbu, src, &e->pm[i], 0)))
+				return rc;
+		e->n_pmaar = 0;
+		free(e->pend);
+		e->pend = NULL;
+		e->state = DMM_CMD_BCE_DEREG;
+		e->delete_ms = now + c->cfg.min_delay_bce_delete_ms;
+		bce_rearm(c, e);
+		c->st.deregistrations++;
+		return DMM_CMD_DONE;
+	}
+	if (e->state == DMM_CMD_BCE_ACTIVE && pmaar_index(e, src) >= 0) {
+		/* RFC 8885 §3.5 variant 2: a P-MAAR whose BCE expired; the MN is still in the
+		 * domain, so answer with the session's remaining (non-zero) lifetime. */
+		uint64_t left = e->expire_ms > now ? e->expire_ms - now : 0;
+		uint64_t units = (left + 3999) / 4000;
+		order_accept(e, pbu);
+		if ((rc =
+			 send_pba(c, out, src, pbu, DMM_MH_ST_ACCEPTED,
+				  (uint16_t)(units ? (units > 0xffff ? 0xffff : units) : 1), NULL)))
+			return rc;
+		c->st.renewals++;
+		return DMM_CMD_DONE;
+	}
+	c->st.drop_dereg_stranger++; /* RFC 5213 §5.3.5: not the Proxy-CoA, ignore */
+	return DMM_CMD_IGNORED;
+}
+
+static int on_handover(struct dmm_cmd *c, uint64_t now, const struct dmm_ip6 *src, struct bce *e,
+		       const struct dmm_mh_msg *pbu, uint16_t life, struct dmm_cmd_actions *out)
+{
+	int rc;
+
+	if (!e->pm) {
+		e->pm = malloc(c->cfg.max_pmaar * sizeof(*e->pm));
+		if (!e->pm)
+			return reject(c, now, src, e, pbu, DMM_MH_ST_INSUFFICIENT_RESOURCES, out);
+	}
+	/* New P-MAAR list: the old one without the new S-MAAR [choice: a MAAR the MN returns to
+	 * serves its own prefix locally again], plus the old S-MAAR with its prefix. At the cap
+	 * the oldest P-MAAR is dropped [X3 choice]. */
+	int i = pmaar_index(e, src);
+	if (i >= 0)
+		pmaar_remove(e, i);
+	if (e->n_pmaar == c->cfg.max_pmaar) {
+		pmaar_remove(e, 0);
+		c->st.pmaar_evicted++;
+	}
+	e->pm[e->n_pmaar++] = (struct dmm_cmd_pmaar){.addr = e->smaar, .pfx = e->hnp};
+	order_accept(e, pbu);
+	e->smaar = *src;
+	e->hnp = pbu->opt.hnp[0];
+	e->expire_ms = now + (uint64_t)life * 4000;
+	if (e->pend) { /* a newer handover replaces an unfinished relay collection */
+		free(e->pend);
+		e->pend = NULL;
+		c->st.relay_superseded++;
+	}
+	c->st.handovers++;
+
+	struct dmm_mh_msg *m;
+	switch (c->cfg.mode) {
+	case DMM_CMD_MODE_PROXY:
+		/* §3.4: PBA at once, from the BCE, then the PBUs. [G5] no DLIF data to give. */
+		if ((rc = send_pba(c, out, src, pbu, DMM_MH_ST_ACCEPTED, life, &m)))
+			return rc;
+		for (int k = 0; k < e->n_pmaar; k++) {
+			struct relay_target t = {.p = e->pm[k]};
+			add_prev_maar(m, &t);
+		}
+		for (int k = 0; k < e->n_pmaar; k++)
+			if ((rc = send_fwd_pbu(c, now, out, pbu, src, &e->pm[k], life)))
+				return rc;
+		break;
+	case DMM_CMD_MODE_LOCATOR:
+		/* §3.3: the P-MAARs answer the S-MAAR directly. [G2 choice] the CMD still
+		 * acknowledges the S-MAAR's PBU (base options only, no Previous MAAR option) so
+		 * that its retransmission timer stops. */
+		for (int k = 0; k < e->n_pmaar; k++)
+			if ((rc = send_fwd_pbu(c, now, out, pbu, src, &e->pm[k], life)))
+				return rc;
+		if ((rc = send_pba(c, out, src, pbu, DMM_MH_ST_ACCEPTED, life, NULL)))
+			return rc;
+		break;
+	case DMM_CMD_MODE_RELAY: {
+		struct relay_pend *p = calloc(1, sizeof(*p));
+		if (!p)
+			return reject(c, now, src, e, pbu, DMM_MH_ST_INSUFFICIENT_RESOURCES, out);
+		p->pbu = *pbu;
+		p->pbu.bu.lifetime = life;
+		p->smaar = *src;
+		p->deadline_ms = c->cfg.relay_timeout_ms ? now + c->cfg.relay_timeout_ms : NEVER;
+		p->n = e->n_pmaar;
+		for (int k = 0; k < e->n_pmaar; k++)
+			p->t[k].p = e->pm[k];
+		e->pend = p;
+		for (int k = 0; k < e->n_pmaar; k++)
+			if ((rc = send_fwd_pbu(c, now, out, pbu, src, &e->pm[k], life)))
+				return rc;
+		break;
+	}
+	}
+	bce_rearm(c, e);
+	return DMM_CMD_DONE;
+}
+
+static int on_pbu(struct dmm_cmd *c, uint64_t now, const struct dmm_ip6 *src,
+		  const struct dmm_mh_msg *pbu, struct dmm_cmd_actions *out)
+{
+	const struct dmm_mh_opts *o = &pbu->opt;
+	struct bce *e = NULL;
+	int rc;
+
+	c->st.rx_pbu++;
+	/* RFC 5213 §5.3.1, in order. Step 1 (authentication) is the peer check in input(). */
+	if (!o->has_mnid || o->nai_len == 0)
+		return reject(c, now, src, NULL, pbu, DMM_MH_ST_MISSING_MN_IDENTIFIER_OPTION, out);
+	if (!peer_find(c, src)->proxy_reg)
+		return reject(c, now, src, NULL, pbu, DMM_MH_ST_MAG_NOT_AUTHORIZED_FOR_PROXY_REG,
+			      out);
+	/* Steps 6-7 (153, 152): no subscriber database, every MN-ID is served. [G6 choice] a
+	 * PBU without P or without D (a legacy MAG, or a plain BU) is refused by policy here,
+	 * with 129 Administratively prohibited. */
+	if ((pbu->bu.flags & (DMM_MH_BU_P | DMM_MH_BU_D)) != (DMM_MH_BU_P | DMM_MH_BU_D))
+		return reject(c, now, src, NULL, pbu, DMM_MH_ST_ADMIN_PROHIBITED, out);
+	e = bce_find(c, o->nai, o->nai_len);
+	uint8_t st = order_check(c, e, now, pbu);
+	if (st)
+		return reject(c, now, src, e, pbu, st, out);
+	if (!o->n_hnp)
+		return reject(c, now, src, e, pbu, DMM_MH_ST_MISSING_HOME_NETWORK_PREFIX_OPTION,
+			      out);
+	if (!o->has_hi)
+		return reject(c, now, src, e, pbu, DMM_MH_ST_MISSING_HANDOFF_INDICATOR_OPTION, out);
+	if (!o->has_att)
+		return reject(c, now, src, e, pbu, DMM_MH_ST_MISSING_ACCESS_TECH_TYPE_OPTION, out);
+	/* [M27 choice] a D=1 PBU asking the CMD to allocate (ALL_ZERO HNP) is refused with 129:
+	 * MAARs allocate, the CMD never does. [choice] one prefix per MAAR: several HNPs in one
+	 * PBU are refused with 129 too. */
+	if (o->n_hnp > 1 || o->hnp[0].len == 0 || dmm_ip6_is_zero(&o->hnp[0].addr))
+		return reject(c, now, src, e, pbu, DMM_MH_ST_ADMIN_PROHIBITED, out);
+
+	if (pbu->bu.lifetime == 0)
+		return on_dereg(c, now, src, e, pbu, out);
+
+	uint16_t life = grant(c, pbu->bu.lifetime);
+	if (!e) { /* RFC 8885 §3.1: initial registration */
+		e = bce_create(c, o->nai, o->nai_len);
+		if (!e)
+			return reject(c, now, src, NULL, pbu, DMM_MH_ST_INSUFFICIENT_RESOURCES,
+				      out);
+		e->smaar = *src;
+		e->hnp = o->hnp[0];
+		e->expire_ms = now + (uint64_t)life * 4000;
+		order_accept(e, pbu);
+		bce_rearm(c, e);
+		c->st.registrations++;
+		rc = send_pba(c, out, src, pbu, DMM_MH_ST_ACCEPTED, life, NULL);
+		return rc ? rc : DMM_CMD_DONE;
+	}
+	if (e->state == DMM_CMD_BCE_DEREG) /* RFC 5213 §5.3.5: a new registration cancels */
+		e->state = DMM_CMD_BCE_ACTIVE;
+	if (!dmm_ip6_eq(src, &e->smaar))
+		return on_handover(c, now, src, e, pbu, life, out);
+	/* Same S-MAAR: a refresh (HI=5, or any HI: the MN did not move as far as the CMD can
+	 * tell). The prefix must be the one registered (RFC 5213: 159). [G7 choice] refreshes
+	 * are not propagated to the P-MAARs. */
+	if (o->hnp[0].len != e->hnp.len || !dmm_ip6_eq(&o->hnp[0].addr, &e->hnp.addr))
+		return reject(c, now, src, e, pbu, DMM_MH_ST_BCE_PBU_PREFIX_SET_DO_NOT_MATCH, out);
+	order_accept(e, pbu);
+	e->expire_ms = now + (uint64_t)life * 4000;
+	bce_rearm(c, e);
+	c->st.refreshes++;
+	rc = send_pba(c, out, src, pbu, DMM_MH_ST_ACCEPTED, life, NULL);
+	return rc ? rc : DMM_CMD_DONE;
+}
+
+/* ---- PBA processing (relay collection) -------------------------------------------------- */
+
+static bool relay_all_answered(const struct relay_pend *p)
+{
+	for (int i = 0; i < p->n; i++)
+		if (!p->t[i].answered)
+			return false;
+	return true;
+}
+
+/* The (merged) PBA to the S-MAAR with a Previous MAAR option per accepting P-MAAR that has
+ * answered and, if only is given, just that one (a late PBA after the timeout). */
+static int relay_send(struct dmm_cmd *c, struct relay_pend *p, const struct relay_target *only,
+		      struct dmm_cmd_actions *out)
+{
+	struct dmm_mh_msg *m;
+	int rc = send_pba(c, out, &p->smaar, &p->pbu, DMM_MH_ST_ACCEPTED, p->pbu.bu.lifetime, &m);
+
+	if (rc)
+		return rc;
+	if (only) {
+		add_prev_maar(m, only);
+		return 0;
+	}
+	for (int i = 0; i < p->n; i++)
+		if (p->t[i].answered && p->t[i].accepted)
+			add_prev_maar(m, &p->t[i]);
+	return 0;
+}
+
+static int on_pba(struct dmm_cmd *c, const struct dmm_ip6 *src, const struct dmm_mh_msg *pba,
+		  struct dmm_cmd_actions *out)
+{
+	const struct dmm_mh_opts *o = &pba->opt;
+	struct bce *e;
+	int rc;
+
+	c->st.rx_pba++;
+	if (!o->has_mnid || !(e = bce_find(c, o->nai, o->nai_len)) ||
+	    e->state != DMM_CMD_BCE_ACTIVE) {
+		c->st.drop_pba_unmatched++;
+		return DMM_CMD_IGNORED;
+	}
+	struct relay_pend *p = e->pend;
+	struct relay_target *t = NULL;
+	if (p && pba->ba.seq == p->pbu.bu.seq)
+		for (int i = 0; i < p->n && !t; i++)
+			if (!p->t[i].answered && dmm_ip6_eq(&p->t[i].p.addr, src))
+				t = &p->t[i];
+	if (!t) {
+		/* Locator/proxy: the P-MAAR's acknowledgement of a forwarded PBU; the BCE was
+		 * already updated when the PBU went out. Anything else is unmatched. */
+		if (c->cfg.mode != DMM_CMD_MODE_RELAY && pmaar_index(e, src) >= 0)
+			return DMM_CMD_DONE;
+		c->st.drop_pba_unmatched++;
+		return DMM_CMD_IGNORED;
+	}
+	t->answered = true;
+	t->accepted = dmm_mh_status_accepted(pba->ba.status);
+	t->has_dlif_lla = o->has_dlif_lla;
+	t->dlif_lla = o->dlif_lla;
+	t->has_dlif_l2 = o->has_dlif_l2;
+	t->dlif_l2 = o->dlif_l2;
+	if (!t->accepted) { /* [choice] a refusing P-MAAR's prefix is unusable: forget it */
+		int i = pmaar_index(e, src);
+		if (i >= 0)
+			pmaar_remove(e, i);
+	}
+	bool all = relay_all_answered(p);
+	if (p->first_sent) { /* §3.2: late PBAs follow the timed-out one */
+		c->st.relay_late_pbas++;
+		if (t->accepted && (rc = relay_send(c, p, t, out)))
+			return rc;
+	} else if (all && (rc = relay_send(c, p, NULL, out))) {
+		return rc;
+	}
+	if (all) {
+		free(p);
+		e->pend = NULL;
+		bce_rearm(c, e);
+	}
+	return DMM_CMD_DONE;
+}
+
+/* ---- entry points ------------------------------------------------------------------------ */
+
+int dmm_cmd_input(struct dmm_cmd *c, uint64_t now_ms, const struct dmm_ip6 *src,
+		  const struct dmm_mh_msg *msg, struct dmm_cmd_actions *out)
+{
+	int rc;
+
+	if (!c || !src || !msg || !out)
+		return -EINVAL;
+	out->n = 0;
+	if (!peer_find(c, src)) {
+		c->st.drop_unknown_peer++;
+		return DMM_CMD_IGNORED;
+	}
+	switch (msg->type) {
+	case DMM_MH_BU:
+		rc = on_pbu(c, now_ms, src, msg, out);
+		break;
+	case DMM_MH_BA:
+		rc = on_pba(c, src, msg, out);
+		break;
+	default:
+		c->st.rx_other++;
+		c->st.drop_not_pbu_pba++;
+		return DMM_CMD_IGNORED;
+	}
+	if (rc < 0)
+		return rc;
+	arm_next(c, out);
+	return rc;
+}
+
+int dmm_cmd_tick(struct dmm_cmd *c, uint64_t now_ms, struct dmm_cmd_actions *out)
+{
+	if (!c || !out)
+		return -EINVAL;
+	out->n = 0;
+	while (c->n_dq && c->dq[0]->due_ms <= now_ms) { /* paced PBUs first: they are older */
+		if (out->n + 2 > DMM_CMD_MAX_ACTIONS) {
+			arm(c, out, now_ms);
+			return DMM_CMD_MORE;
+		}
+		struct deferred *d = dq_pop(c);
+		struct dmm_mh_msg *m = send_to(c, out, &d->dst);
+		*m = d->msg; /* room checked above */
+		free(d);
+	}
+	while (c->n_heap && c->ent[c->heap[0]].deadline_ms <= now_ms) {
+		/* Worst case per entry: one PBA; keep room for it and the ARM. */
+		if (out->n + 2 > DMM_CMD_MAX_ACTIONS) {
+			arm(c, out, now_ms);
+			return DMM_CMD_MORE;
+		}
+		struct bce *e = &c->ent[c->heap[0]];
+		struct relay_pend *p = e->pend;
+		if (p && !p->first_sent && p->deadline_ms <= now_ms) {
+			/* §3.2: the collection timeout: send what we have, late ones follow. */
+			int rc = relay_send(c, p, NULL, out);
+			if (rc)
+				return rc;
+			p->first_sent = true;
+			c->st.relay_timeouts++;
+		}
+		if (e->state == DMM_CMD_BCE_DEREG && e->delete_ms <= now_ms) {
+			dmm_log("cmd", DMM_LOG_DEBUG, "%s: deleted after de-registration", e->nai);
+			c->st.deleted++;
+			bce_destroy(c, e);
+		} else if (e->state == DMM_CMD_BCE_ACTIVE && e->expire_ms <= now_ms) {
+			dmm_log("cmd", DMM_LOG_DEBUG, "%s: lifetime expired", e->nai);
+			c->st.expired++;
+			bce_destroy(c, e);
+		} else {
+			bce_rearm(c, e);
+		}
+	}
+	arm_next(c, out);
+	return DMM_CMD_DONE;
+}
+
+/* ---- inspection ------------------------------------------------------------------------- */
+
+int dmm_cmd_lookup(const struct dmm_cmd *c, const char *nai, struct dmm_cmd_binding *b)
+{
+	const struct bce *e = bce_find(c, nai, strlen(nai));
+
+	if (!e)
+		return -ENOENT;
+	memset(b, 0, sizeof(*b));
+	b->state = e->state;
+	b->smaar = e->smaar;
+	b->hnp = e->hnp;
+	b->n_pmaar = e->n_pmaar;
+	if (e->n_pmaar)
+		memcpy(b->pmaar, e->pm, e->n_pmaar * sizeof(*e->pm));
+	b->expire_ms = e->expire_ms;
+	b->delete_ms = e->delete_ms;
+	b->has_ts = e->has_ts;
+	b->last_ts = e->last_ts;
+	b->last_seq = e->last_seq;
+	b->relay_pending = e->pend != NULL;
+	return 0;
+}
+
+uint32_t dmm_cmd_count(const struct dmm_cmd *c)
+{
+	return c->count;
+}
+
+const struct dmm_cmd_stats *dmm_cmd_get_stats(const struct dmm_cmd *c)
+{
+	return &c->st;
+}

@@ -1,0 +1,200 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# cmd_smoke.sh DMM_CMD — runs the real dmm-cmd daemon (meson suite "netns").
+#
+# A private network namespace whose loopback carries the CMD's address 2001:db8:ff::100, an
+# allowed MAAR address 2001:db8:ff::1 and a stranger 2001:db8:ff::9. /usr/bin/python3 sends
+# Mobility Headers over a raw IPv6 socket (protocol 135, IPV6_CHECKSUM 4, so the kernel computes
+# the checksum): a PBU from the MAAR, the same PBU from the stranger, an unknown MH type (250)
+# and a PBU with a wrong Header Len from the MAAR. Then the counters are read through the
+# control socket, the Binding Error (status 2) the CMD must answer to type 250 is received, and
+# dmm-cmd must exit 0 on SIGTERM and remove its control socket. The PBA (status 0, seq 7)
+# from the CMD state machine is checked, and a second MN
+# registered for 4 s must expire through the timerfd (about 5 s more).
+#
+# Needs root. Exit status: 0 pass, 1 fail, 77 skipped. CMD_SMOKE_KEEP=1 keeps the work dir.
+set -uo pipefail
+
+CMD=${1:-}
+PY=/usr/bin/python3
+if [ -z "$CMD" ]; then
+	echo "usage: $0 DMM_CMD" >&2
+	exit 2
+fi
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespace)" >&2; exit 77; }
+if ! command -v ip >/dev/null || [ ! -x "$PY" ]; then
+	echo "SKIP: ip or $PY missing" >&2
+	exit 77
+fi
+[ -x "$CMD" ] || { echo "FAIL: $CMD: not an executable" >&2; exit 1; }
+
+NS=dmmcmd-$$
+WORK=$(mktemp -d /tmp/cmd_smoke.XXXXXX)
+PID=
+# shellcheck disable=SC2317 # called by the trap
+cleanup() {
+	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
+		kill "$PID" 2>/dev/null
+		wait "$PID" 2>/dev/null
+	fi
+	ip netns del "$NS" 2>/dev/null
+	if [ "${CMD_SMOKE_KEEP:-0}" = 1 ]; then echo "work dir kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+fail() {
+	echo "FAIL: $*" >&2
+	echo "--- dmm-cmd log" >&2
+	cat "$WORK/cmd.log" >&2 2>/dev/null
+	exit 1
+}
+
+ip netns add "$NS" || fail "ip netns add"
+ip -n "$NS" link set lo up
+for a in 2001:db8:ff::100 2001:db8:ff::1 2001:db8:ff::9; do
+	ip -n "$NS" addr add "$a/128" dev lo nodad || fail "ip addr add $a"
+done
+
+cat >"$WORK/cmd.yaml" <<YAML
+address: 2001:db8:ff::100
+mode: relay
+maars: [2001:db8:ff::1, 2001:db8:ff::2]
+control_socket: $WORK/cmd.sock
+YAML
+"$CMD" --check-config "$WORK/cmd.yaml" || fail "--check-config"
+
+ip netns exec "$NS" "$CMD" --config "$WORK/cmd.yaml" --foreground --verbose \
+	>"$WORK/cmd.log" 2>&1 &
+PID=$!
+for _ in $(seq 50); do
+	[ -S "$WORK/cmd.sock" ] && break
+	kill -0 "$PID" 2>/dev/null || fail "dmm-cmd exited at start-up"
+	sleep 0.1
+done
+[ -S "$WORK/cmd.sock" ] || fail "no control socket"
+
+cat >"$WORK/mh.py" <<'PYEOF'
+import json, socket, struct, sys, time
+
+CMD = "2001:db8:ff::100"
+sock_path = sys.argv[1]
+
+def raw(src):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 135)
+    s.setsockopt(socket.IPPROTO_IPV6, 7, 4)  # IPV6_CHECKSUM: kernel computes and verifies it
+    s.bind((src, 0))
+    s.settimeout(2)
+    return s
+
+def pbu(seq, nai=b"mn1@example.net", hnp="2001:db8:1::", units=900):
+    # fixed part: seq, flags A|P|D, lifetime in 4 s units (900 = 3600 s)
+    body = struct.pack("!HHH", seq, 0x8210, units)
+    # HNP 2001:db8:1::/64 (8n+4): the MAAR allocates and anchors it, the CMD only records it
+    body += bytes([22, 18, 0, 64]) + socket.inet_pton(socket.AF_INET6, hnp)
+    body += bytes([8, 1 + len(nai), 1]) + nai           # MN-ID, NAI
+    body += bytes([23, 2, 0, 1, 24, 2, 0, 3])           # HI new iface, ATT 802.3
+    while (6 + len(body)) % 8 != 2:                     # Timestamp at 8n+2
+        body += bytes([0]) if (6 + len(body)) % 8 == 1 else bytes([1, 0])
+    body += bytes([27, 8]) + struct.pack("!Q", int(time.time() * 65536))  # 48.16 s since 1970
+    pad = (-(6 + len(body))) % 8
+    if pad == 1:
+        body += bytes([0])
+    elif pad:
+        body += bytes([1, pad - 2]) + bytes(pad - 2)
+    mh = bytes([59, (6 + len(body)) // 8 - 1, 5, 0, 0, 0]) + body
+    return mh
+
+def ctl(req):
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.settimeout(2)
+    c.connect(sock_path)
+    c.sendall(req.encode() + b"\n")
+    out = b""
+    while True:
+        b = c.recv(4096)
+        if not b:
+            break
+        out += b
+    return json.loads(out)
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        sys.exit(1)
+
+maar = raw("2001:db8:ff::1")
+stranger = raw("2001:db8:ff::9")
+stranger.sendto(pbu(1), (CMD, 0))
+maar.sendto(pbu(7), (CMD, 0))
+unknown = bytes([59, 1, 250, 0, 0, 0]) + bytes(10)
+maar.sendto(unknown, (CMD, 0))
+bad_len = bytearray(pbu(8)); bad_len[1] += 1
+maar.sendto(bytes(bad_len), (CMD, 0))
+
+# Answers to the MAAR: the Binding Error for type 250 and the PBA.
+got_be = got_pba = None
+deadline = time.time() + 2
+while time.time() < deadline and (got_be is None):
+    try:
+        data, addr = maar.recvfrom(4096)
+    except socket.timeout:
+        break
+    if addr[0] != CMD:
+        continue
+    if data[2] == 7:
+        got_be = data
+    elif data[2] == 6:
+        got_pba = data
+
+time.sleep(0.2)
+st = ctl("stats")
+print(json.dumps(st, sort_keys=True))
+check(st["rx"] == 4, "rx == 4")
+check(st["rx_not_allowed"] == 1, "rx_not_allowed == 1 (the stranger's PBU)")
+check(st["rx_bad"]["unknown_type"] == 1, "rx_bad.unknown_type == 1")
+check(st["rx_bad"]["bad_len"] == 1, "rx_bad.bad_len == 1")
+check(st["rx_valid"] == 1, "rx_valid == 1 (the MAAR's PBU)")
+check(got_be is not None and got_be[2] == 7 and got_be[6] == 2
+      and got_be[8:24] == bytes(16), "Binding Error status 2, Home Address :: received")
+check(st["tx_errors"] == 0, "tx_errors == 0")
+check(st["engine"] == "cmd_sm", "the CMD state machine answers (engine cmd_sm)")
+if got_pba is None:
+    try:
+        while True:
+            data, addr = maar.recvfrom(4096)
+            if addr[0] == CMD and data[2] == 6:
+                got_pba = data
+                break
+    except socket.timeout:
+        pass
+check(got_pba is not None, "PBA received")
+check(struct.unpack("!H", got_pba[8:10])[0] == 7, "PBA seq == 7")
+check(got_pba[6] == 0, "PBA status 0 (accepted), got %d" % got_pba[6])
+st = ctl("stats")
+check(st["registrations"] == 1 and st["bce_count"] == 1, "1 registration, 1 BCE")
+check(st["tx"] == 2, "tx == 2 (Binding Error, PBA)")
+# The timer path: a second MN with a 4 s lifetime must expire through the timerfd.
+maar.sendto(pbu(1, b"mn2@example.net", "2001:db8:2::", 1), (CMD, 0))
+data, addr = maar.recvfrom(4096)
+check(data[2] == 6 and data[6] == 0, "PBA for mn2 accepted")
+time.sleep(5)
+st = ctl("stats")
+check(st["expired"] == 1 and st["timer_ticks"] >= 1 and st["bce_count"] == 1,
+      "mn2 expired by the timer (expired=%d ticks=%d bce=%d)"
+      % (st["expired"], st["timer_ticks"], st["bce_count"]))
+bce = ctl("bce")
+check(isinstance(bce, list), "bce is a JSON array: %s" % json.dumps(bce))
+err = ctl("nonsense")
+check("error" in err, "unknown request answered with an error")
+PYEOF
+
+ip netns exec "$NS" "$PY" "$WORK/mh.py" "$WORK/cmd.sock" || fail "checks"
+
+kill -TERM "$PID"
+wait "$PID"
+rc=$?
+PID=
+[ "$rc" = 0 ] || fail "dmm-cmd exit status $rc after SIGTERM"
+[ -e "$WORK/cmd.sock" ] && fail "control socket left behind"
+grep -q "not a configured MAAR" "$WORK/cmd.log" || fail "no log line for the stranger"
+echo "PASS: cmd_smoke"
+exit 0

@@ -1,0 +1,1033 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* CMD state machine (controlplane/cmd_sm.c): RFC 5213 §5.3.1 validation order and status codes,
+ * initial registration, handovers in relay / locator / proxy mode (RFC 8885 §3.2-3.4) with every
+ * action's message checked, relay collection timeout with a late PBA, refresh,
+ * de-registration with MinDelayBeforeBCEDelete, expiry, and a 100k-MN binding cache.
+ * Tests implementing a PROTOCOL.md §6.3 conformance case carry its id (M1, M2, ...). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cmd_sm.h"
+
+#define T0   1700000000000ull /* ms since 1970: the CMD's clock and the MAARs' */
+#define LIFE 900	      /* 3600 s in 4 s units */
+#define NAI  "mn1@example.net"
+#define ATT  DMM_MH_ATT_IEEE80211
+
+static struct dmm_cmd_actions out; /* ~52 kB: not on the stack */
+
+static struct dmm_ip6 ip(const char *s)
+{
+	struct dmm_ip6 a;
+
+	assert_int_equal(dmm_ip6_parse(s, &a), 0);
+	return a;
+}
+
+static struct dmm_prefix pfx(const char *s)
+{
+	struct dmm_prefix p;
+
+	assert_int_equal(dmm_prefix_parse(s, &p), 0);
+	return p;
+}
+
+static uint64_t ts_of(uint64_t ms)
+{
+	return dmm_mh_ts_make(ms / 1000, (uint32_t)(ms % 1000) * 1000000u);
+}
+
+#define CMD   ip("2001:db8::c")
+#define MAAR1 ip("2001:db8::1")
+#define MAAR2 ip("2001:db8::2")
+#define MAAR3 ip("2001:db8::3")
+#define MAAR4 ip("2001:db8::4")
+#define MAAR9 ip("2001:db8::9") /* allowed peer, not authorised for proxy registration */
+#define PREF1 pfx("2001:db8:1:1::/64")
+#define PREF2 pfx("2001:db8:2:1::/64")
+#define PREF3 pfx("2001:db8:3:1::/64")
+#define PREF4 pfx("2001:db8:4:1::/64")
+
+static struct dmm_cmd *new_cmd(enum dmm_cmd_mode mode, uint32_t relay_timeout_ms, uint32_t max_mns)
+{
+	struct dmm_cmd_peer peers[5] = {
+	    {MAAR1, true}, {MAAR2, true}, {MAAR3, true}, {MAAR4, true}, {MAAR9, false},
+	};
+	struct dmm_cmd_config cfg;
+	int err;
+
+	dmm_cmd_config_default(&cfg);
+	cfg.addr = CMD;
+	cfg.mode = mode;
+	cfg.peers = peers;
+	cfg.n_peers = 5;
+	cfg.relay_timeout_ms = relay_timeout_ms;
+	cfg.max_mns = max_mns;
+	struct dmm_cmd *c = dmm_cmd_new(&cfg, &err);
+	assert_non_null(c);
+	assert_int_equal(err, 0);
+	return c;
+}
+
+/* PBU{A,P,D; MN-ID, HNP, HI, ATT, TS} as a MAAR sends it. */
+static struct dmm_mh_msg pbu(const char *nai, struct dmm_prefix hnp, uint8_t hi, uint64_t ts_ms,
+			     uint16_t seq, uint16_t life)
+{
+	struct dmm_mh_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = DMM_MH_BU;
+	m.bu.seq = seq;
+	m.bu.flags = DMM_MH_BU_A | DMM_MH_BU_P | DMM_MH_BU_D;
+	m.bu.lifetime = life;
+	m.opt.has_mnid = true;
+	m.opt.nai_len = (uint8_t)strlen(nai);
+	memcpy(m.opt.nai, nai, m.opt.nai_len);
+	m.opt.n_hnp = 1;
+	m.opt.hnp[0] = hnp;
+	m.opt.has_hi = true;
+	m.opt.hi = hi;
+	m.opt.has_att = true;
+	m.opt.att = ATT;
+	m.opt.has_ts = true;
+	m.opt.ts = ts_of(ts_ms);
+	return m;
+}
+
+/* A P-MAAR's PBA to a forwarded PBU. */
+static struct dmm_mh_msg pmaar_pba(const struct dmm_mh_msg *fwd, struct dmm_prefix anchored,
+				   uint8_t status, bool dlif)
+{
+	struct dmm_mh_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = DMM_MH_BA;
+	m.ba.status = status;
+	m.ba.flags = DMM_MH_BA_P | DMM_MH_BA_D;
+	m.ba.seq = fwd->bu.seq;
+	m.ba.lifetime = fwd->bu.lifetime;
+	m.opt = fwd->opt;
+	m.opt.n_hnp = 1;
+	m.opt.hnp[0] = anchored;
+	m.opt.n_anchored = 0;
+	if (dlif) {
+		m.opt.has_dlif_lla = true;
+		m.opt.dlif_lla = ip("fe80::1:1");
+		m.opt.has_dlif_l2 = true;
+		m.opt.dlif_l2 = (struct dmm_mh_lladdr){.len = 6, .a = {2, 0, 0, 0, 1, 1}};
+	}
+	return m;
+}
+
+static int in(struct dmm_cmd *c, uint64_t now, struct dmm_ip6 src, const struct dmm_mh_msg *m)
+{
+	return dmm_cmd_input(c, now, &src, m, &out);
+}
+
+static bool pfx_eq(struct dmm_prefix a, struct dmm_prefix b)
+{
+	return a.len == b.len && dmm_ip6_eq(&a.addr, &b.addr);
+}
+
+static void assert_ip(struct dmm_ip6 a, struct dmm_ip6 b)
+{
+	assert_memory_equal(a.a, b.a, DMM_IP6_LEN);
+}
+
+static void assert_arm(unsigned i, uint64_t at)
+{
+	assert_true(i < out.n);
+	assert_int_equal(out.a[i].type, DMM_CMD_ACT_ARM);
+	assert_int_equal(out.a[i].at_ms, at);
+}
+
+/* Action i is a PBA from the CMD to dst answering p with status/lifetime, and the RFC 5213
+ * §5.3.6 base options; returns it for the caller's further checks. */
+static const struct dmm_mh_msg *assert_pba(unsigned i, struct dmm_ip6 dst,
+					   const struct dmm_mh_msg *p, uint8_t status,
+					   uint16_t life)
+{
+	assert_true(i < out.n);
+	const struct dmm_cmd_action *a = &out.a[i];
+	const struct dmm_mh_msg *m = &a->msg;
+	assert_int_equal(a->type, DMM_CMD_ACT_SEND);
+	assert_ip(a->src, CMD);
+	assert_ip(a->dst, dst);
+	assert_int_equal(m->type, DMM_MH_BA);
+	assert_int_equal(m->ba.status, status);
+	assert_int_equal(m->ba.flags, DMM_MH_BA_P | DMM_MH_BA_D);
+	assert_int_equal(m->ba.lifetime, life);
+	assert_true(m->opt.has_mnid);
+	assert_int_equal(m->opt.nai_len, p->opt.has_mnid ? p->opt.nai_len : 0);
+	assert_memory_equal(m->opt.nai, p->opt.nai, m->opt.nai_len);
+	assert_true(m->opt.has_hi);
+	assert_int_equal(m->opt.hi, p->opt.has_hi ? p->opt.hi : 0);
+	assert_true(m->opt.has_att);
+	assert_int_equal(m->opt.att, p->opt.has_att ? p->opt.att : 0);
+	assert_int_equal(m->opt.n_hnp, 1);
+	if (p->opt.n_hnp)
+		assert_true(pfx_eq(m->opt.hnp[0], p->opt.hnp[0]));
+	else
+		assert_true(dmm_ip6_is_zero(&m->opt.hnp[0].addr) && m->opt.hnp[0].len == 0);
+	/* never RFC 8885 options other than Previous MAAR (checked by callers) */
+	assert_false(m->opt.has_smaar);
+	assert_int_equal(m->opt.n_anchored, 0);
+	assert_int_equal(m->opt.n_local, 0);
+	assert_false(m->opt.has_dlif_lla);
+	assert_false(m->opt.has_dlif_l2);
+	return m;
+}
+
+/* An accepting PBA echoes seq and Timestamp. */
+static const struct dmm_mh_msg *assert_pba_ok(unsigned i, struct dmm_ip6 dst,
+					      const struct dmm_mh_msg *p, uint16_t life)
+{
+	const struct dmm_mh_msg *m = assert_pba(i, dst, p, 0, life);
+
+	assert_int_equal(m->ba.seq, p->bu.seq);
+	assert_true(m->opt.has_ts);
+	assert_int_equal(m->opt.ts, p->opt.ts);
+	return m;
+}
+
+/* Action i is the S-MAAR's PBU p forwarded to a P-MAAR {to, anchored} with Serving MAAR. */
+static const struct dmm_mh_msg *assert_fwd(unsigned i, struct dmm_ip6 to,
+					   struct dmm_prefix anchored, const struct dmm_mh_msg *p,
+					   struct dmm_ip6 smaar, uint16_t life)
+{
+	assert_true(i < out.n);
+	const struct dmm_cmd_action *a = &out.a[i];
+	const struct dmm_mh_msg *m = &a->msg;
+	assert_int_equal(a->type, DMM_CMD_ACT_SEND);
+	assert_ip(a->src, CMD);
+	assert_ip(a->dst, to);
+	assert_int_equal(m->type, DMM_MH_BU);
+	assert_int_equal(m->bu.flags, DMM_MH_BU_A | DMM_MH_BU_P | DMM_MH_BU_D);
+	assert_int_equal(m->bu.seq, p->bu.seq);
+	assert_int_equal(m->bu.lifetime, life);
+	assert_int_equal(m->opt.nai_len, p->opt.nai_len);
+	assert_memory_equal(m->opt.nai, p->opt.nai, m->opt.nai_len);
+	assert_int_equal(m->opt.n_hnp, 1);
+	assert_true(pfx_eq(m->opt.hnp[0], p->opt.hnp[0]));
+	assert_true(m->opt.has_hi && m->opt.hi == p->opt.hi);
+	assert_true(m->opt.has_att && m->opt.att == p->opt.att);
+	assert_true(m->opt.has_ts && m->opt.ts == p->opt.ts);
+	assert_true(m->opt.has_smaar);
+	assert_ip(m->opt.smaar, smaar);
+	assert_int_equal(m->opt.n_anchored, 1);
+	assert_true(pfx_eq(m->opt.anchored[0], anchored));
+	assert_int_equal(m->opt.n_pmaar, 0);
+	assert_int_equal(m->opt.n_local, 0);
+	assert_false(m->opt.has_dlif_lla || m->opt.has_dlif_l2);
+	return m;
+}
+
+static void assert_prev(const struct dmm_mh_msg *m, unsigned k, struct dmm_ip6 a,
+			struct dmm_prefix p, bool dlif)
+{
+	assert_true(k < m->opt.n_pmaar);
+	assert_ip(m->opt.pmaar[k].addr, a);
+	assert_true(pfx_eq(m->opt.pmaar[k].hnp, p));
+	assert_int_equal(m->opt.pmaar[k].has_dlif_lla, dlif);
+	assert_int_equal(m->opt.pmaar[k].has_dlif_l2, dlif);
+	if (dlif) {
+		assert_ip(m->opt.pmaar[k].dlif_lla, ip("fe80::1:1"));
+		assert_int_equal(m->opt.pmaar[k].dlif_l2.len, 6);
+	}
+}
+
+/* Initial registration at MAAR1 at T0 (checked in M1). */
+static struct dmm_mh_msg register_at_maar1(struct dmm_cmd *c)
+{
+	struct dmm_mh_msg p = pbu(NAI, PREF1, DMM_MH_HI_NEW_IFACE, T0, 1, LIFE);
+
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	assert_int_equal(out.n, 2);
+	return p;
+}
+
+static struct dmm_cmd_binding binding(struct dmm_cmd *c)
+{
+	struct dmm_cmd_binding b;
+
+	assert_int_equal(dmm_cmd_lookup(c, NAI, &b), 0);
+	return b;
+}
+
+/* ---- validation -------------------------------------------------------------------------- */
+
+static void M1_initial_registration_creates_bce_and_accepts_with_p_d(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 1000, 1000);
+	struct dmm_mh_msg p = pbu(NAI, PREF1, DMM_MH_HI_NEW_IFACE, T0, 7, LIFE);
+
+	assert_int_equal(in(c, T0 + 100, MAAR1, &p), DMM_CMD_DONE);
+	assert_int_equal(out.n, 2);
+	const struct dmm_mh_msg *m = assert_pba_ok(0, MAAR1, &p, LIFE);
+	assert_int_equal(m->opt.n_pmaar, 0); /* no history: no RFC 8885 option */
+	assert_false(m->opt.has_lla || m->opt.has_mn_llid);
+	assert_arm(1, T0 + 100 + LIFE * 4000ull);
+
+	struct dmm_cmd_binding b = binding(c);
+	assert_int_equal(b.state, DMM_CMD_BCE_ACTIVE);
+	assert_ip(b.smaar, MAAR1);
+	assert_true(pfx_eq(b.hnp, PREF1));
+	assert_int_equal(b.n_pmaar, 0);
+	assert_int_equal(b.expire_ms, T0 + 100 + LIFE * 4000ull);
+	assert_true(b.has_ts);
+	assert_int_equal(b.last_ts, p.opt.ts);
+	assert_int_equal(dmm_cmd_count(c), 1);
+	assert_int_equal(dmm_cmd_get_stats(c)->registrations, 1);
+	dmm_cmd_free(c);
+}
+
+static void lifetime_is_capped_at_max_lifetime(void **state)
+{
+	(void)state;
+	struct dmm_cmd_peer peer = {MAAR1, true};
+	struct dmm_cmd_config cfg;
+	dmm_cmd_config_default(&cfg);
+	cfg.addr = CMD;
+	cfg.peers = &peer;
+	cfg.n_peers = 1;
+	cfg.max_mns = 10;
+	cfg.max_lifetime_s = 600;
+	struct dmm_cmd *c = dmm_cmd_new(&cfg, NULL);
+	assert_non_null(c);
+	struct dmm_mh_msg p = pbu(NAI, PREF1, 1, T0, 1, LIFE);
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	assert_pba_ok(0, MAAR1, &p, 150);
+	dmm_cmd_free(c);
+}
+
+static void unknown_sender_is_dropped_silently_and_counted(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 1000, 100);
+	struct dmm_mh_msg p = pbu(NAI, PREF1, 1, T0, 1, LIFE);
+	struct dmm_ip6 stranger = ip("2001:db8::66");
+
+	assert_false(dmm_cmd_peer_allowed(c, &stranger));
+	struct dmm_ip6 known = MAAR2;
+	assert_true(dmm_cmd_peer_allowed(c, &known));
+	assert_int_equal(in(c, T0, stranger, &p), DMM_CMD_IGNORED);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(dmm_cmd_get_stats(c)->drop_unknown_peer, 1);
+	assert_int_equal(dmm_cmd_count(c), 0);
+	dmm_cmd_free(c);
+}
+
+static void M2_missing_mnid_is_rejected_160_with_empty_mnid(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 1000, 100);
+	struct dmm_mh_msg p = pbu(NAI, PREF1, 1, T0, 1, LIFE);
+
+	p.opt.has_mnid = false;
+	p.opt.nai_len = 0;
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	assert_int_equal(out.n, 1);
+	const struct dmm_mh_msg *m =
+	    assert_pba(0, MAAR1, &p, DMM_MH_ST_MISSING_MN_IDENTIFIER_OPTION, 0);
+	assert_int_equal(m->opt.nai_len, 0);
+	assert_int_equal(m->ba.seq, 1);
+	assert_int_equal(dmm_cmd_count(c), 0);
+	dmm_cmd_free(c);
+}
+
+static void M14_missing_mnid_and_hi_gives_160_first(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 1000, 100);
+	struct dmm_mh_msg p = pbu(NAI, PREF1, 1, T0, 1, LIFE);
+
+	p.opt.has_mnid = false;
+	p.opt.nai_len = 0;
+	p.opt.has_hi = false;
+	p.opt.n_hnp = 0;
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	assert_pba(0, MAAR1, &p, DMM_MH_ST_MISSING_MN_IDENTIFIER_OPTION, 0);
+	dmm_cmd_free(c);
+}
+
+static void M5_maar_not_authorized_is_rejected_154(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 1000, 100);
+	struct dmm_mh_msg p = pbu(NAI, PREF1, 1, T0, 1, LIFE);
+
+	assert_int_equal(DMM_MH_ST_MAG_NOT_AUTHORIZED_FOR_PROXY_REG, 154);
+	assert_int_equal(in(c, T0, MAAR9, &p), DMM_CMD_DONE);
+	assert_int_equal(out.n, 1);
+	assert_pba(0, MAAR9, &p, DMM_MH_ST_MAG_NOT_AUTHORIZED_FOR_PROXY_REG, 0);
+	assert_int_equal(dmm_cmd_count(c), 0);
+	dmm_cmd_free(c);
+}
+
+static void missing_d_or_p_flag_is_rejected_129(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 1000, 100);
+	struct dmm_mh_msg p = pbu(NAI, PREF1, 1, T0, 1, LIFE);
+
+	p.bu.flags &= (uint16_t)~DMM_MH_BU_D;
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	assert_pba(0, MAAR1, &p, DMM_MH_ST_ADMIN_PROHIBITED, 0);
+	p = pbu(NAI, PREF1, 1, T0, 1, LIFE);
+	p.bu.flags &= (uint16_t)~DMM_MH_BU_P;
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	assert_int_equal(out.a[0].msg.ba.status, DMM_MH_ST_ADMIN_PROHIBITED);
+	assert_int_equal(out.a[0].msg.ba.flags, DMM_MH_BA_D); /* P only echoed when sent */
+	assert_int_equal(dmm_cmd_count(c), 0);
+	assert_int_equal(dmm_cmd_get_stats(c)->rejected[DMM_MH_ST_ADMIN_PROHIBITED], 2);
+	dmm_cmd_free(c);
+}
+
+static void M3_missing_hnp_is_rejected_158_with_all_zero_hnp(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 1000, 100);
+	struct dmm_mh_msg p = pbu(NAI, PREF1, 1, T0, 1, LIFE);
+
+	p.opt.n_hnp = 0;
+	p.opt.has_hi = false; /* 158 comes before 161 */
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	assert_pba(0, MAAR1, &p, DMM_MH_ST_MISSING_HOME_NETWORK_PREFIX_OPTION, 0);
+	dmm_cmd_free(c);
+}
+
+static void M4_missing_hi_is_rejected_161_and_missing_att_162(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 1000, 100);
+	struct dmm_mh_msg p = pbu(NAI, PREF1, 1, T0, 1, LIFE);
+
+	p.opt.has_hi = false;
+	p.opt.has_att = false; /* 161 comes before 162 */
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	const struct dmm_mh_msg *m =
+	    assert_pba(0, MAAR1, &p, DMM_MH_ST_MISSING_HANDOFF_INDICATOR_OPTION, 0);
+	assert_int_equal(m->opt.hi, 0);
+	assert_int_equal(m->opt.att, 0);
+
+	p = pbu(NAI, PREF1, 1, T0, 1, LIFE);
+	p.opt.has_att = false;
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	m = assert_pba(0, MAAR1, &p, DMM_MH_ST_MISSING_ACCESS_TECH_TYPE_OPTION, 0);
+	assert_int_equal(m->opt.hi, 1);
+	assert_int_equal(m->opt.att, 0);
+	assert_int_equal(dmm_cmd_count(c), 0);
+	dmm_cmd_free(c);
+}
+
+static void M27_all_zero_hnp_is_rejected_129(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 1000, 100);
+	struct dmm_mh_msg p = pbu(NAI, (struct dmm_prefix){0}, 1, T0, 1, LIFE);
+
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	assert_pba(0, MAAR1, &p, DMM_MH_ST_ADMIN_PROHIBITED, 0);
+	assert_int_equal(dmm_cmd_count(c), 0);
+	dmm_cmd_free(c);
+}
+
+static void M8_timestamp_lower_than_accepted_is_rejected_157_with_cmd_time(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 1000, 100);
+	register_at_maar1(c);
+	struct dmm_mh_msg p = pbu(NAI, PREF1, 5, T0 - 100, 2, LIFE);
+
+	/* T0-100 is inside the 300 ms window: only stale */
+	assert_int_equal(in(c, T0 + 50, MAAR1, &p), DMM_CMD_DONE);
+	assert_int_equal(out.n, 1);
+	const struct dmm_mh_msg *m =
+	    assert_pba(0, MAAR1, &p, DMM_MH_ST_TIMESTAMP_LOWER_THAN_PREV_ACCEPTED, 0);
+	assert_true(m->opt.has_ts);
+	assert_int_equal(m->opt.ts, ts_of(T0 + 50));
+	dmm_cmd_free(c);
+}
+
+static void M9_timestamp_outside_window_is_rejected_156_with_cmd_time(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 1000, 100);
+	struct dmm_mh_msg p = pbu(NAI, PREF1, 1, T0 + 301, 1, LIFE);
+
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	const struct dmm_mh_msg *m = assert_pba(0, MAAR1, &p, DMM_MH_ST_TIMESTAMP_MISMATCH, 0);
+	assert_int_equal(m->opt.ts, ts_of(T0));
+	p = pbu(NAI, PREF1, 1, T0 - 301, 1, LIFE);
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	assert_int_equal(out.a[0].msg.ba.status, DMM_MH_ST_TIMESTAMP_MISMATCH);
+	p = pbu(NAI, PREF1, 1, T0 + 300, 1, LIFE); /* the window's edge is inside */
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	assert_int_equal(out.a[0].msg.ba.status, 0);
+	dmm_cmd_free(c);
+}
+
+static void M10_timestamp_equal_to_accepted_is_rejected_156(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 1000, 100);
+	struct dmm_mh_msg p = register_at_maar1(c);
+
+	assert_int_equal(in(c, T0 + 10, MAAR1, &p), DMM_CMD_DONE);
+	const struct dmm_mh_msg *m = assert_pba(0, MAAR1, &p, DMM_MH_ST_TIMESTAMP_MISMATCH, 0);
+	assert_int_equal(m->opt.ts, ts_of(T0 + 10));
+	dmm_cmd_free(c);
+}
+
+static void M11_M12_sequence_scheme_without_timestamp(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 1000, 100);
+	struct dmm_mh_msg p = pbu(NAI, PREF1, 1, T0, 65530, LIFE);
+
+	p.opt.has_ts = false;
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	assert_int_equal(out.a[0].msg.ba.status, 0);
+	assert_false(out.a[0].msg.opt.has_ts);
+	p.bu.seq = 65530; /* not newer: 135 carrying the last accepted seq */
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	assert_pba(0, MAAR1, &p, DMM_MH_ST_SEQ_OUT_OF_WINDOW, 0);
+	assert_int_equal(out.a[0].msg.ba.seq, 65530);
+	p.bu.seq = 3; /* M12: newer modulo 2^16 */
+	p.opt.hi = 5;
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	assert_int_equal(out.a[0].msg.ba.status, 0);
+	assert_int_equal(binding(c).last_seq, 3);
+	dmm_cmd_free(c);
+}
+
+/* ---- handovers ---------------------------------------------------------------------------- */
+
+static void M15_M16_M17_relay_handover_forwards_pbu_with_serving_maar_and_merges_pba(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 1000, 100);
+	register_at_maar1(c);
+	struct dmm_mh_msg p = pbu(NAI, PREF2, DMM_MH_HI_MAG_CHANGE, T0 + 5000, 1, LIFE);
+
+	assert_int_equal(in(c, T0 + 5000, MAAR2, &p), DMM_CMD_DONE);
+	assert_int_equal(out.n, 2);
+	struct dmm_mh_msg fwd = *assert_fwd(0, MAAR1, PREF1, &p, MAAR2, LIFE);
+	assert_arm(1, T0 + 6000); /* the relay collection timeout */
+	struct dmm_cmd_binding b = binding(c);
+	assert_ip(b.smaar, MAAR2); /* M16: Proxy-CoA updated at once */
+	assert_true(pfx_eq(b.hnp, PREF2));
+	assert_int_equal(b.n_pmaar, 1);
+	assert_ip(b.pmaar[0].addr, MAAR1);
+	assert_true(pfx_eq(b.pmaar[0].pfx, PREF1));
+	assert_true(b.relay_pending);
+	assert_int_equal(dmm_cmd_count(c), 1); /* M15: same session, not a new one */
+
+	/* M17: MAAR1's PBA (with DLIF options) gives the merged PBA to MAAR2. */
+	struct dmm_mh_msg a = pmaar_pba(&fwd, PREF1, 0, true);
+	assert_int_equal(in(c, T0 + 5100, MAAR1, &a), DMM_CMD_DONE);
+	assert_int_equal(out.n, 2);
+	const struct dmm_mh_msg *m = assert_pba_ok(0, MAAR2, &p, LIFE);
+	assert_int_equal(m->opt.n_pmaar, 1);
+	assert_prev(m, 0, MAAR1, PREF1, true);
+	assert_arm(1, T0 + 5000 + LIFE * 4000ull);
+	assert_false(binding(c).relay_pending);
+
+	/* A duplicate of that PBA now matches nothing. */
+	assert_int_equal(in(c, T0 + 5200, MAAR1, &a), DMM_CMD_IGNORED);
+	assert_int_equal(dmm_cmd_get_stats(c)->drop_pba_unmatched, 1);
+	dmm_cmd_free(c);
+}
+
+static void M18_relay_second_handover_fans_out_to_every_pmaar_and_merges(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 1000, 100);
+	register_at_maar1(c);
+	struct dmm_mh_msg p2 = pbu(NAI, PREF2, 3, T0 + 5000, 1, LIFE);
+	assert_int_equal(in(c, T0 + 5000, MAAR2, &p2), DMM_CMD_DONE);
+	struct dmm_mh_msg a = pmaar_pba(&out.a[0].msg, PREF1, 0, false);
+	assert_int_equal(in(c, T0 + 5100, MAAR1, &a), DMM_CMD_DONE);
+
+	struct dmm_mh_msg p3 = pbu(NAI, PREF3, 3, T0 + 9000, 9, LIFE);
+	assert_int_equal(in(c, T0 + 9000, MAAR3, &p3), DMM_CMD_DONE);
+	assert_int_equal(out.n, 3);
+	struct dmm_mh_msg f1 = *assert_fwd(0, MAAR1, PREF1, &p3, MAAR3, LIFE);
+	struct dmm_mh_msg f2 = *assert_fwd(1, MAAR2, PREF2, &p3, MAAR3, LIFE);
+	assert_arm(2, T0 + 10000);
+	struct dmm_cmd_binding b = binding(c);
+	assert_ip(b.smaar, MAAR3);
+	assert_int_equal(b.n_pmaar, 2);
+	assert_ip(b.pmaar[0].addr, MAAR1);
+	assert_ip(b.pmaar[1].addr, MAAR2);
+	assert_true(pfx_eq(b.pmaar[1].pfx, PREF2));
+
+	/* Answers in reverse order: nothing until both, then one PBA in P-MAAR list order. */
+	a = pmaar_pba(&f2, PREF2, 0, true);
+	assert_int_equal(in(c, T0 + 9050, MAAR2, &a), DMM_CMD_DONE);
+	assert_int_equal(out.n, 0);
+	a = pmaar_pba(&f1, PREF1, 0, false);
+	assert_int_equal(in(c, T0 + 9060, MAAR1, &a), DMM_CMD_DONE);
+	assert_int_equal(out.n, 2);
+	const struct dmm_mh_msg *m = assert_pba_ok(0, MAAR3, &p3, LIFE);
+	assert_int_equal(m->opt.n_pmaar, 2);
+	assert_prev(m, 0, MAAR1, PREF1, false);
+	assert_prev(m, 1, MAAR2, PREF2, true);
+	assert_arm(1, T0 + 9000 + LIFE * 4000ull);
+	dmm_cmd_free(c);
+}
+
+static void M19_relay_timeout_sends_collected_pba_and_late_one_follows(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 500, 100);
+	register_at_maar1(c);
+	struct dmm_mh_msg p2 = pbu(NAI, PREF2, 3, T0 + 5000, 1, LIFE);
+	assert_int_equal(in(c, T0 + 5000, MAAR2, &p2), DMM_CMD_DONE);
+	struct dmm_mh_msg a1 = pmaar_pba(&out.a[0].msg, PREF1, 0, false);
+	assert_int_equal(in(c, T0 + 5100, MAAR1, &a1), DMM_CMD_DONE);
+
+	struct dmm_mh_msg p3 = pbu(NAI, PREF3, 3, T0 + 9000, 2, LIFE);
+	assert_int_equal(in(c, T0 + 9000, MAAR3, &p3), DMM_CMD_DONE);
+	struct dmm_mh_msg f1 = out.a[0].msg, f2 = out.a[1].msg;
+	assert_arm(2, T0 + 9500);
+	struct dmm_mh_msg a = pmaar_pba(&f2, PREF2, 0, false); /* MAAR2 is quick */
+	assert_int_equal(in(c, T0 + 9100, MAAR2, &a), DMM_CMD_DONE);
+	assert_int_equal(out.n, 0);
+
+	assert_int_equal(dmm_cmd_tick(c, T0 + 9499, &out), DMM_CMD_DONE);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(dmm_cmd_tick(c, T0 + 9500, &out), DMM_CMD_DONE);
+	assert_int_equal(out.n, 2);
+	const struct dmm_mh_msg *m = assert_pba_ok(0, MAAR3, &p3, LIFE);
+	assert_int_equal(m->opt.n_pmaar, 1);
+	assert_prev(m, 0, MAAR2, PREF2, false);
+	assert_arm(1, T0 + 9000 + LIFE * 4000ull);
+	assert_int_equal(dmm_cmd_get_stats(c)->relay_timeouts, 1);
+
+	a = pmaar_pba(&f1, PREF1, 0, true); /* MAAR1 is late */
+	assert_int_equal(in(c, T0 + 9800, MAAR1, &a), DMM_CMD_DONE);
+	assert_int_equal(out.n, 1);
+	m = assert_pba_ok(0, MAAR3, &p3, LIFE);
+	assert_int_equal(m->opt.n_pmaar, 1);
+	assert_prev(m, 0, MAAR1, PREF1, true);
+	assert_false(binding(c).relay_pending);
+	assert_int_equal(dmm_cmd_get_stats(c)->relay_late_pbas, 1);
+	dmm_cmd_free(c);
+}
+
+static void relay_refusing_pmaar_is_left_out_and_forgotten(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 1000, 100);
+	register_at_maar1(c);
+	struct dmm_mh_msg p2 = pbu(NAI, PREF2, 3, T0 + 5000, 1, LIFE);
+	assert_int_equal(in(c, T0 + 5000, MAAR2, &p2), DMM_CMD_DONE);
+	struct dmm_mh_msg a =
+	    pmaar_pba(&out.a[0].msg, PREF1, DMM_MH_ST_NOT_LMA_FOR_THIS_MOBILE_NODE, false);
+	assert_int_equal(in(c, T0 + 5100, MAAR1, &a), DMM_CMD_DONE);
+	const struct dmm_mh_msg *m = assert_pba_ok(0, MAAR2, &p2, LIFE);
+	assert_int_equal(m->opt.n_pmaar, 0);
+	assert_int_equal(binding(c).n_pmaar, 0);
+	dmm_cmd_free(c);
+}
+
+static void M21_locator_handovers_forward_pbus_and_ack_without_previous_maar(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_LOCATOR, 1000, 100);
+	register_at_maar1(c);
+	struct dmm_mh_msg p2 = pbu(NAI, PREF2, 3, T0 + 5000, 1, LIFE);
+
+	assert_int_equal(in(c, T0 + 5000, MAAR2, &p2), DMM_CMD_DONE);
+	assert_int_equal(out.n, 3); /* PBU to MAAR1, then PBA to MAAR2 */
+	struct dmm_mh_msg f = *assert_fwd(0, MAAR1, PREF1, &p2, MAAR2, LIFE);
+	const struct dmm_mh_msg *m = assert_pba_ok(1, MAAR2, &p2, LIFE);
+	assert_arm(2, T0 + 5000 + LIFE * 4000ull);
+	assert_int_equal(m->opt.n_pmaar, 0);
+	assert_false(binding(c).relay_pending);
+	/* MAAR1's PBA to the CMD is consumed: no action. */
+	struct dmm_mh_msg a = pmaar_pba(&f, PREF1, 0, false);
+	assert_int_equal(in(c, T0 + 5100, MAAR1, &a), DMM_CMD_DONE);
+	assert_int_equal(out.n, 0);
+
+	struct dmm_mh_msg p3 = pbu(NAI, PREF3, 3, T0 + 9000, 2, LIFE);
+	assert_int_equal(in(c, T0 + 9000, MAAR3, &p3), DMM_CMD_DONE);
+	assert_int_equal(out.n, 4);
+	assert_fwd(0, MAAR1, PREF1, &p3, MAAR3, LIFE);
+	assert_fwd(1, MAAR2, PREF2, &p3, MAAR3, LIFE);
+	m = assert_pba_ok(2, MAAR3, &p3, LIFE);
+	assert_int_equal(m->opt.n_pmaar, 0);
+	assert_arm(3, T0 + 9000 + LIFE * 4000ull);
+	struct dmm_cmd_binding b = binding(c);
+	assert_ip(b.smaar, MAAR3);
+	assert_int_equal(b.n_pmaar, 2);
+	dmm_cmd_free(c);
+}
+
+static void M20_proxy_handovers_answer_at_once_then_update_pmaars(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_PROXY, 1000, 100);
+	register_at_maar1(c);
+	struct dmm_mh_msg p2 = pbu(NAI, PREF2, 3, T0 + 5000, 1, LIFE);
+
+	assert_int_equal(in(c, T0 + 5000, MAAR2, &p2), DMM_CMD_DONE);
+	assert_int_equal(out.n, 3);
+	const struct dmm_mh_msg *m = assert_pba_ok(0, MAAR2, &p2, LIFE); /* PBA first */
+	assert_int_equal(m->opt.n_pmaar, 1);
+	assert_prev(m, 0, MAAR1, PREF1, false);
+	assert_fwd(1, MAAR1, PREF1, &p2, MAAR2, LIFE);
+	assert_arm(2, T0 + 5000 + LIFE * 4000ull);
+
+	struct dmm_mh_msg p3 = pbu(NAI, PREF3, 3, T0 + 9000, 2, LIFE);
+	assert_int_equal(in(c, T0 + 9000, MAAR3, &p3), DMM_CMD_DONE);
+	assert_int_equal(out.n, 4);
+	m = assert_pba_ok(0, MAAR3, &p3, LIFE);
+	assert_int_equal(m->opt.n_pmaar, 2);
+	assert_prev(m, 0, MAAR1, PREF1, false);
+	assert_prev(m, 1, MAAR2, PREF2, false);
+	struct dmm_mh_msg f2 = *assert_fwd(2, MAAR2, PREF2, &p3, MAAR3, LIFE);
+	assert_fwd(1, MAAR1, PREF1, &p3, MAAR3, LIFE);
+	assert_arm(3, T0 + 9000 + LIFE * 4000ull);
+	struct dmm_mh_msg a = pmaar_pba(&f2, PREF2, 0, false);
+	assert_int_equal(in(c, T0 + 9100, MAAR2, &a), DMM_CMD_DONE);
+	assert_int_equal(out.n, 0);
+	dmm_cmd_free(c);
+}
+
+static void return_to_a_previous_maar_drops_it_from_the_pmaar_list(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_PROXY, 1000, 100);
+	register_at_maar1(c);
+	struct dmm_mh_msg p = pbu(NAI, PREF2, 3, T0 + 5000, 1, LIFE);
+	assert_int_equal(in(c, T0 + 5000, MAAR2, &p), DMM_CMD_DONE);
+	p = pbu(NAI, PREF4, 3, T0 + 9000, 2, LIFE); /* back at MAAR1, new prefix */
+	assert_int_equal(in(c, T0 + 9000, MAAR1, &p), DMM_CMD_DONE);
+	assert_int_equal(out.n, 3);
+	const struct dmm_mh_msg *m = assert_pba_ok(0, MAAR1, &p, LIFE);
+	assert_int_equal(m->opt.n_pmaar, 1);
+	assert_prev(m, 0, MAAR2, PREF2, false);
+	assert_fwd(1, MAAR2, PREF2, &p, MAAR1, LIFE);
+	struct dmm_cmd_binding b = binding(c);
+	assert_ip(b.smaar, MAAR1);
+	assert_int_equal(b.n_pmaar, 1);
+	dmm_cmd_free(c);
+}
+
+/* ---- refresh, de-registration, expiry ------------------------------------------------------ */
+
+static void M26_refresh_from_serving_maar_extends_lifetime(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 1000, 100);
+	register_at_maar1(c);
+	struct dmm_mh_msg p = pbu(NAI, PREF1, DMM_MH_HI_NOT_CHANGED, T0 + 60000, 2, 100);
+
+	assert_int_equal(in(c, T0 + 60000, MAAR1, &p), DMM_CMD_DONE);
+	assert_int_equal(out.n, 2);
+	const struct dmm_mh_msg *m = assert_pba_ok(0, MAAR1, &p, 100);
+	assert_int_equal(m->opt.n_pmaar, 0);
+	assert_arm(1, T0 + 60000 + 400000);
+	assert_int_equal(binding(c).expire_ms, T0 + 60000 + 400000);
+	assert_int_equal(dmm_cmd_get_stats(c)->refreshes, 1);
+
+	/* A different prefix from the same S-MAAR: 159, nothing changes. */
+	p = pbu(NAI, PREF4, DMM_MH_HI_NOT_CHANGED, T0 + 61000, 3, LIFE);
+	assert_int_equal(in(c, T0 + 61000, MAAR1, &p), DMM_CMD_DONE);
+	assert_pba(0, MAAR1, &p, DMM_MH_ST_BCE_PBU_PREFIX_SET_DO_NOT_MATCH, 0);
+	assert_int_equal(binding(c).expire_ms, T0 + 60000 + 400000);
+	dmm_cmd_free(c);
+}
+
+static void M23_deregistration_keeps_bce_for_min_delay_then_deletes_and_tells_pmaars(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_PROXY, 1000, 100);
+	register_at_maar1(c);
+	struct dmm_mh_msg p = pbu(NAI, PREF2, 3, T0 + 5000, 1, LIFE);
+	assert_int_equal(in(c, T0 + 5000, MAAR2, &p), DMM_CMD_DONE);
+
+	struct dmm_mh_msg d = pbu(NAI, PREF2, DMM_MH_HI_UNKNOWN, T0 + 20000, 2, 0);
+	assert_int_equal(in(c, T0 + 20000, MAAR2, &d), DMM_CMD_DONE);
+	assert_int_equal(out.n, 3);
+	assert_pba_ok(0, MAAR2, &d, 0);
+	assert_fwd(1, MAAR1, PREF1, &d, MAAR2, 0);
+	assert_arm(2, T0 + 30000);
+	struct dmm_cmd_binding b = binding(c);
+	assert_int_equal(b.state, DMM_CMD_BCE_DEREG);
+	assert_int_equal(b.delete_ms, T0 + 30000);
+	assert_int_equal(b.n_pmaar, 0);
+
+	/* A retransmitted de-registration: same answer, no fan-out, same timer. */
+	d.opt.ts = ts_of(T0 + 21000);
+	assert_int_equal(in(c, T0 + 21000, MAAR2, &d), DMM_CMD_DONE);
+	assert_int_equal(out.n, 1);
+	assert_pba_ok(0, MAAR2, &d, 0);
+
+	assert_int_equal(dmm_cmd_tick(c, T0 + 29999, &out), DMM_CMD_DONE);
+	assert_int_equal(dmm_cmd_count(c), 1);
+	assert_int_equal(dmm_cmd_tick(c, T0 + 30000, &out), DMM_CMD_DONE);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(dmm_cmd_count(c), 0);
+	struct dmm_cmd_binding x;
+	assert_int_equal(dmm_cmd_lookup(c, NAI, &x), -ENOENT);
+	assert_int_equal(dmm_cmd_get_stats(c)->deleted, 1);
+	dmm_cmd_free(c);
+}
+
+static void M23_registration_within_min_delay_cancels_deletion(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 1000, 100);
+	register_at_maar1(c);
+	struct dmm_mh_msg d = pbu(NAI, PREF1, DMM_MH_HI_UNKNOWN, T0 + 1000, 2, 0);
+	assert_int_equal(in(c, T0 + 1000, MAAR1, &d), DMM_CMD_DONE);
+	struct dmm_mh_msg p = pbu(NAI, PREF1, 1, T0 + 3000, 3, LIFE);
+	assert_int_equal(in(c, T0 + 3000, MAAR1, &p), DMM_CMD_DONE);
+	assert_pba_ok(0, MAAR1, &p, LIFE);
+	assert_int_equal(binding(c).state, DMM_CMD_BCE_ACTIVE);
+	assert_int_equal(dmm_cmd_tick(c, T0 + 20000, &out), DMM_CMD_DONE);
+	assert_int_equal(dmm_cmd_count(c), 1);
+	dmm_cmd_free(c);
+}
+
+static void M24_M25_lifetime_zero_from_pmaar_renewed_stranger_and_unknown_ignored(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_PROXY, 1000, 100);
+	struct dmm_mh_msg d = pbu(NAI, PREF1, 4, T0, 1, 0);
+
+	assert_int_equal(in(c, T0, MAAR1, &d), DMM_CMD_IGNORED); /* M25 */
+	assert_int_equal(out.n, 0);
+	assert_int_equal(dmm_cmd_get_stats(c)->drop_dereg_unknown, 1);
+
+	register_at_maar1(c); /* ts T0 */
+	struct dmm_mh_msg p = pbu(NAI, PREF2, 3, T0 + 5000, 2, LIFE);
+	assert_int_equal(in(c, T0 + 5000, MAAR2, &p), DMM_CMD_DONE);
+	/* M24 variant 2: MAAR1 (a P-MAAR) de-registers; the MN is still here. */
+	d = pbu(NAI, PREF1, 4, T0 + 6000, 3, 0);
+	assert_int_equal(in(c, T0 + 6000, MAAR1, &d), DMM_CMD_DONE);
+	assert_int_equal(out.n, 1);
+	uint16_t left = (uint16_t)((LIFE * 4000ull - 1000 + 3999) / 4000);
+	assert_pba_ok(0, MAAR1, &d, left);
+	assert_int_equal(binding(c).state, DMM_CMD_BCE_ACTIVE);
+	/* A MAAR that never served the MN. */
+	d = pbu(NAI, PREF3, 4, T0 + 7000, 4, 0);
+	assert_int_equal(in(c, T0 + 7000, MAAR3, &d), DMM_CMD_IGNORED);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(dmm_cmd_get_stats(c)->drop_dereg_stranger, 1);
+	dmm_cmd_free(c);
+}
+
+static void lifetime_expiry_removes_the_entry(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 1000, 100);
+	struct dmm_mh_msg p = pbu(NAI, PREF1, 1, T0, 1, 10); /* 40 s */
+
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	assert_arm(1, T0 + 40000);
+	assert_int_equal(dmm_cmd_tick(c, T0 + 39999, &out), DMM_CMD_DONE);
+	assert_int_equal(dmm_cmd_count(c), 1);
+	assert_int_equal(dmm_cmd_tick(c, T0 + 40000, &out), DMM_CMD_DONE);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(dmm_cmd_count(c), 0);
+	assert_int_equal(dmm_cmd_get_stats(c)->expired, 1);
+	dmm_cmd_free(c);
+}
+
+static void tick_reports_more_when_due_timers_exceed_the_action_array(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 500, 100);
+	char nai[32];
+
+	for (int i = 0; i < 50; i++) { /* 50 relay handovers timing out together */
+		snprintf(nai, sizeof(nai), "mn%d@x", i);
+		struct dmm_mh_msg p = pbu(nai, PREF1, 1, T0, 1, LIFE);
+		assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+		p = pbu(nai, PREF2, 3, T0 + 1, 2, LIFE);
+		assert_int_equal(in(c, T0 + 1, MAAR2, &p), DMM_CMD_DONE);
+	}
+	unsigned pbas = 0, rounds = 0;
+	int rc;
+	do {
+		rc = dmm_cmd_tick(c, T0 + 501, &out);
+		assert_true(rc == DMM_CMD_DONE || rc == DMM_CMD_MORE);
+		for (unsigned i = 0; i < out.n; i++)
+			pbas += out.a[i].type == DMM_CMD_ACT_SEND;
+		rounds++;
+	} while (rc == DMM_CMD_MORE);
+	assert_int_equal(pbas, 50);
+	assert_true(rounds > 1);
+	dmm_cmd_free(c);
+}
+
+static void X4_M18_fanout_is_paced_to_max_update_rate_per_destination(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_PROXY, 1000, 100); /* default rate 3/s */
+	struct dmm_mh_msg h[7];
+	char nai[32];
+
+	for (int i = 0; i < 7; i++) {
+		snprintf(nai, sizeof(nai), "mn%d@x", i);
+		struct dmm_mh_msg p = pbu(nai, PREF1, 1, T0, 1, LIFE);
+		assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	}
+	/* Seven MNs move MAAR1 -> MAAR2 at once: seven PBUs for MAAR1. */
+	for (int i = 0; i < 7; i++) {
+		snprintf(nai, sizeof(nai), "mn%d@x", i);
+		h[i] = pbu(nai, PREF2, 3, T0 + 1000, 2, LIFE);
+		assert_int_equal(in(c, T0 + 1000, MAAR2, &h[i]), DMM_CMD_DONE);
+		const struct dmm_mh_msg *m = assert_pba_ok(0, MAAR2, &h[i], LIFE);
+		assert_prev(m, 0, MAAR1, PREF1, false);
+		if (i < 3) {
+			assert_fwd(1, MAAR1, PREF1, &h[i], MAAR2, LIFE);
+			assert_int_equal(out.n, 2); /* earliest timer: the others' expiry */
+		} else {			    /* over 3/s: queued */
+			if (i == 3) {
+				assert_int_equal(out.n, 2);
+				assert_arm(1, T0 + 2000);
+			} else {
+				assert_int_equal(out.n, 1);
+			}
+		}
+	}
+	assert_int_equal(dmm_cmd_get_stats(c)->paced, 4);
+	assert_int_equal(dmm_cmd_tick(c, T0 + 1999, &out), DMM_CMD_DONE);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(dmm_cmd_tick(c, T0 + 2000, &out), DMM_CMD_DONE);
+	assert_int_equal(out.n, 4);
+	for (int i = 3; i < 6; i++)
+		assert_fwd((unsigned)i - 3, MAAR1, PREF1, &h[i], MAAR2, LIFE);
+	assert_arm(3, T0 + 3000);
+	assert_int_equal(dmm_cmd_tick(c, T0 + 3000, &out), DMM_CMD_DONE);
+	assert_int_equal(out.n, 2);
+	assert_fwd(0, MAAR1, PREF1, &h[6], MAAR2, LIFE);
+	assert_arm(1, T0 + 1000 + LIFE * 4000ull);
+
+	/* Other destinations are not held back by MAAR1's queue. */
+	struct dmm_mh_msg p = pbu("other@x", PREF3, 1, T0 + 3000, 1, LIFE);
+	assert_int_equal(in(c, T0 + 3000, MAAR3, &p), DMM_CMD_DONE);
+	p = pbu("other@x", PREF4, 3, T0 + 3001, 2, LIFE);
+	assert_int_equal(in(c, T0 + 3001, MAAR4, &p), DMM_CMD_DONE);
+	assert_fwd(1, MAAR3, PREF3, &p, MAAR4, LIFE);
+	dmm_cmd_free(c);
+}
+
+static void binding_cache_holds_100k_mns(void **state)
+{
+	(void)state;
+	enum { N = 100000 };
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 1000, N);
+	char nai[64];
+	struct dmm_cmd_binding b;
+
+	for (uint32_t i = 0; i < N; i++) {
+		snprintf(nai, sizeof(nai), "mn-%u@operator.example", i);
+		struct dmm_prefix p = PREF1;
+		p.addr.a[4] = (uint8_t)(i >> 16), p.addr.a[5] = (uint8_t)(i >> 8),
+		p.addr.a[6] = (uint8_t)i;
+		struct dmm_mh_msg m = pbu(nai, p, 1, T0, 1, (uint16_t)(10 + i % 2));
+		assert_int_equal(in(c, T0, MAAR1, &m), DMM_CMD_DONE);
+		assert_int_equal(out.a[0].msg.ba.status, 0);
+	}
+	assert_int_equal(dmm_cmd_count(c), N);
+	/* Full: one more MN gets 130. */
+	struct dmm_mh_msg m = pbu("one-too-many@x", PREF2, 1, T0, 1, LIFE);
+	assert_int_equal(in(c, T0, MAAR1, &m), DMM_CMD_DONE);
+	assert_int_equal(out.a[0].msg.ba.status, DMM_MH_ST_INSUFFICIENT_RESOURCES);
+	for (uint32_t i = 0; i < N; i += 997) {
+		snprintf(nai, sizeof(nai), "mn-%u@operator.example", i);
+		assert_int_equal(dmm_cmd_lookup(c, nai, &b), 0);
+		assert_int_equal(b.hnp.addr.a[6], (uint8_t)i);
+	}
+	/* Half expire at 40 s (backward-shift deletion), the rest stay findable. */
+	int rc;
+	do
+		rc = dmm_cmd_tick(c, T0 + 40000, &out);
+	while (rc == DMM_CMD_MORE);
+	assert_int_equal(dmm_cmd_count(c), N / 2);
+	for (uint32_t i = 0; i < N; i++) {
+		snprintf(nai, sizeof(nai), "mn-%u@operator.example", i);
+		assert_int_equal(dmm_cmd_lookup(c, nai, &b), i % 2 ? 0 : -ENOENT);
+	}
+	assert_arm(out.n - 1, T0 + 44000);
+	do
+		rc = dmm_cmd_tick(c, T0 + 44000, &out);
+	while (rc == DMM_CMD_MORE);
+	assert_int_equal(dmm_cmd_count(c), 0);
+	dmm_cmd_free(c);
+}
+
+static void non_pbu_pba_messages_and_bad_arguments(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 1000, 100);
+	struct dmm_mh_msg hb = {.type = DMM_MH_HB};
+	struct dmm_ip6 a = MAAR1;
+
+	assert_int_equal(in(c, T0, MAAR1, &hb), DMM_CMD_IGNORED);
+	assert_int_equal(dmm_cmd_get_stats(c)->drop_not_pbu_pba, 1);
+	assert_int_equal(dmm_cmd_input(c, T0, NULL, &hb, &out), -EINVAL);
+	assert_int_equal(dmm_cmd_input(c, T0, &a, NULL, &out), -EINVAL);
+	assert_int_equal(dmm_cmd_tick(NULL, T0, &out), -EINVAL);
+	struct dmm_cmd_config cfg;
+	int err;
+	dmm_cmd_config_default(&cfg);
+	cfg.max_pmaar = DMM_MH_MAX_PMAAR + 1;
+	assert_null(dmm_cmd_new(&cfg, &err));
+	assert_int_equal(err, -EINVAL);
+	dmm_cmd_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(M1_initial_registration_creates_bce_and_accepts_with_p_d),
+	    cmocka_unit_test(lifetime_is_capped_at_max_lifetime),
+	    cmocka_unit_test(unknown_sender_is_dropped_silently_and_counted),
+	    cmocka_unit_test(M2_missing_mnid_is_rejected_160_with_empty_mnid),
+	    cmocka_unit_test(M14_missing_mnid_and_hi_gives_160_first),
+	    cmocka_unit_test(M5_maar_not_authorized_is_rejected_154),
+	    cmocka_unit_test(missing_d_or_p_flag_is_rejected_129),
+	    cmocka_unit_test(M3_missing_hnp_is_rejected_158_with_all_zero_hnp),
+	    cmocka_unit_test(M4_missing_hi_is_rejected_161_and_missing_att_162),
+	    cmocka_unit_test(M27_all_zero_hnp_is_rejected_129),
+	    cmocka_unit_test(M8_timestamp_lower_than_accepted_is_rejected_157_with_cmd_time),
+	    cmocka_unit_test(M9_timestamp_outside_window_is_rejected_156_with_cmd_time),
+	    cmocka_unit_test(M10_timestamp_equal_to_accepted_is_rejected_156),
+	    cmocka_unit_test(M11_M12_sequence_scheme_without_timestamp),
+	    cmocka_unit_test(
+		M15_M16_M17_relay_handover_forwards_pbu_with_serving_maar_and_merges_pba),
+	    cmocka_unit_test(M18_relay_second_handover_fans_out_to_every_pmaar_and_merges),
+	    cmocka_unit_test(M19_relay_timeout_sends_collected_pba_and_late_one_follows),
+	    cmocka_unit_test(relay_refusing_pmaar_is_left_out_and_forgotten),
+	    cmocka_unit_test(M21_locator_handovers_forward_pbus_and_ack_without_previous_maar),
+	    cmocka_unit_test(M20_proxy_handovers_answer_at_once_then_update_pmaars),
+	    cmocka_unit_test(return_to_a_previous_maar_drops_it_from_the_pmaar_list),
+	    cmocka_unit_test(M26_refresh_from_serving_maar_extends_lifetime),
+	    cmocka_unit_test(
+		M23_deregistration_keeps_bce_for_min_delay_then_deletes_and_tells_pmaars),
+	    cmocka_unit_test(M23_registration_within_min_delay_cancels_deletion),
+	    cmocka_unit_test(M24_M25_lifetime_zero_from_pmaar_renewed_stranger_and_unknown_ignored),
+	    cmocka_unit_test(lifetime_expiry_removes_the_entry),
+	    cmocka_unit_test(tick_reports_more_when_due_timers_exceed_the_action_array),
+	    cmocka_unit_test(X4_M18_fanout_is_paced_to_max_update_rate_per_destination),
+	    cmocka_unit_test(binding_cache_holds_100k_mns),
+	    cmocka_unit_test(non_pbu_pba_messages_and_bad_arguments),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
