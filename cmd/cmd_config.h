@@ -24,7 +24,7 @@
 #define CMD_CFG_DEF_MNS		   65536
 #define CMD_CFG_DEF_SOCKET	   "/run/dmm-cmd.sock"
 
-/* RFC 8885 §3.1-3.3. */
+/* RFC 8885 §3.2-3.4. */
 enum cmd_mode {
 	CMD_MODE_RELAY = 1,
 	CMD_MODE_LOCATOR = 2,
