@@ -58,7 +58,15 @@ bool cmd_engine_tick(struct cmd_engine *e, uint64_t now_ms, struct cmd_actions *
 
 /* Engine counters as JSON members, each preceded by a comma (",\"engine_rx_pbu\":1,..."). */
 void cmd_engine_stats_json(const struct cmd_engine *e, FILE *out);
-/* The binding cache as a JSON array; "[]" if the engine keeps none or cannot list it. */
-void cmd_engine_bce_json(const struct cmd_engine *e, FILE *out);
+/* The binding cache as a JSON array, one object per MN, in no particular order; "[]" if the
+ * engine keeps none or cannot list it:
+ *   {"mn_id":"mn1@example.net","state":"active","serving":"2001:db8::2",
+ *    "hnp":"2001:db8:2::/64","lifetime_s":3595,
+ *    "p_maars":[{"address":"2001:db8::1","prefix":"2001:db8:1::/64"}]}
+ * state is "active" or "dereg" (lifetime 0 accepted, kept MinDelayBeforeBCEDelete);
+ * lifetime_s is the remaining lifetime at now_ms, rounded up (0 for "dereg"); p_maars is
+ * oldest first. The whole listing is written (no cap): the shell buffers it and sends it as
+ * the socket allows. */
+void cmd_engine_bce_json(const struct cmd_engine *e, uint64_t now_ms, FILE *out);
 
 #endif

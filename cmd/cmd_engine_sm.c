@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The real engine: controlplane/cmd_sm.[ch] (the sans-I/O CMD state machine) behind
  * cmd_engine.h. Maps struct cmd_config onto struct dmm_cmd_config and the state machine's
- * actions onto the shell's. The state machine has no binding-cache iterator (only lookup by
- * MN-ID and a count), so `bce` answers [] and stats carry bce_count. */
+ * actions onto the shell's. `bce` walks the binding cache with dmm_cmd_foreach(); stats
+ * carry bce_count. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,8 +143,97 @@ void cmd_engine_stats_json(const struct cmd_engine *e, FILE *out)
 #undef U
 }
 
-void cmd_engine_bce_json(const struct cmd_engine *e, FILE *out)
+/* A JSON string for an NAI: valid UTF-8 sequences pass through; '"', '\\' and control
+ * characters are escaped; any byte that does not start a valid UTF-8 sequence is written as
+ * \u00XX (its Latin-1 reading), so the output is always valid JSON (RFC 8259 §8.1). */
+static unsigned utf8_len(const unsigned char *s, size_t n)
 {
-	(void)e;
-	fputs("[]", out); /* cmd_sm.h has no iterator over the binding cache */
+	unsigned len;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		if (s[0] == 0xe0)
+			lo = 0xa0; /* overlong */
+		if (s[0] == 0xed)
+			hi = 0x9f; /* surrogates */
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		if (s[0] == 0xf0)
+			lo = 0x90;
+		if (s[0] == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (unsigned k = 2; k < len; k++)
+		if (s[k] < 0x80 || s[k] > 0xbf)
+			return 0;
+	return len;
+}
+
+static void json_str(FILE *out, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	fputc('"', out);
+	for (size_t i = 0; i < n;) {
+		unsigned l;
+
+		if (s[i] == '"' || s[i] == '\\') {
+			fputc('\\', out);
+			fputc(s[i++], out);
+		} else if (s[i] < 0x20 || s[i] == 0x7f) {
+			fprintf(out, "\\u%04x", s[i++]);
+		} else if (s[i] < 0x80) {
+			fputc(s[i++], out);
+		} else if ((l = utf8_len(s + i, n - i)) != 0) {
+			fwrite(s + i, 1, l, out);
+			i += l;
+		} else {
+			fprintf(out, "\\u%04x", s[i++]);
+		}
+	}
+	fputc('"', out);
+}
+
+struct bce_ctx {
+	FILE *out;
+	uint64_t now_ms;
+	bool first;
+};
+
+static int bce_one(const struct dmm_cmd_binding *b, void *arg)
+{
+	struct bce_ctx *x = arg;
+	char a[DMM_IP6_STRLEN], p[DMM_PFX_STRLEN];
+	uint64_t left = 0;
+
+	if (b->state == DMM_CMD_BCE_ACTIVE && b->expire_ms > x->now_ms)
+		left = (b->expire_ms - x->now_ms + 999) / 1000;
+	fputs(x->first ? "{\"mn_id\":" : ",{\"mn_id\":", x->out);
+	x->first = false;
+	json_str(x->out, b->nai, b->nai_len);
+	fprintf(x->out,
+		",\"state\":\"%s\",\"serving\":\"%s\",\"hnp\":\"%s\",\"lifetime_s\":%llu,"
+		"\"p_maars\":[",
+		b->state == DMM_CMD_BCE_DEREG ? "dereg" : "active", dmm_ip6_fmt(&b->smaar, a),
+		dmm_prefix_fmt(&b->hnp, p), (unsigned long long)left);
+	for (unsigned i = 0; i < b->n_pmaar; i++)
+		fprintf(x->out, "%s{\"address\":\"%s\",\"prefix\":\"%s\"}", i ? "," : "",
+			dmm_ip6_fmt(&b->pmaar[i].addr, a), dmm_prefix_fmt(&b->pmaar[i].pfx, p));
+	fputs("]}", x->out);
+	return 0;
+}
+
+void cmd_engine_bce_json(const struct cmd_engine *e, uint64_t now_ms, FILE *out)
+{
+	struct bce_ctx x = {.out = out, .now_ms = now_ms, .first = true};
+
+	fputc('[', out);
+	dmm_cmd_foreach(e->sm, bce_one, &x);
+	fputc(']', out);
 }

@@ -394,7 +394,7 @@ static void client_answer(struct daemon *d, struct client *c)
 	else if (strcmp(req, "stats") == 0)
 		write_stats(d, f);
 	else if (strcmp(req, "bce") == 0) {
-		cmd_engine_bce_json(d->eng, f);
+		cmd_engine_bce_json(d->eng, now_ms(), f);
 		fputc('\n', f);
 	} else
 		fputs("{\"error\":\"unknown request; try stats or bce\"}\n", f);

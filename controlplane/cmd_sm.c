@@ -94,6 +94,7 @@ struct dmm_cmd {
 	struct bce *ent;
 	uint32_t free_head;
 	uint32_t count;
+	uint32_t hwm; /* entries at index >= hwm have never been used (dmm_cmd_foreach) */
 	struct slot *slots;
 	uint32_t mask;
 	uint32_t *heap;
@@ -314,6 +315,8 @@ static struct bce *bce_create(struct dmm_cmd *c, const char *nai, size_t len)
 	uint32_t idx = c->free_head;
 	struct bce *e = &c->ent[idx];
 	c->free_head = e->next_free;
+	if (idx >= c->hwm)
+		c->hwm = idx + 1;
 	memset(e, 0, sizeof(*e));
 	e->nai = copy;
 	e->nai_len = (uint8_t)len;
@@ -1083,13 +1086,11 @@ int dmm_cmd_tick(struct dmm_cmd *c, uint64_t now_ms, struct dmm_cmd_actions *out
 
 /* ---- inspection ------------------------------------------------------------------------- */
 
-int dmm_cmd_lookup(const struct dmm_cmd *c, const char *nai, struct dmm_cmd_binding *b)
+static void binding_copy(const struct bce *e, struct dmm_cmd_binding *b)
 {
-	const struct bce *e = bce_find(c, nai, strlen(nai));
-
-	if (!e)
-		return -ENOENT;
 	memset(b, 0, sizeof(*b));
+	b->nai_len = e->nai_len;
+	memcpy(b->nai, e->nai, e->nai_len); /* nai[nai_len] is '\0' from the memset */
 	b->state = e->state;
 	b->smaar = e->smaar;
 	b->hnp = e->hnp;
@@ -1102,6 +1103,38 @@ int dmm_cmd_lookup(const struct dmm_cmd *c, const char *nai, struct dmm_cmd_bind
 	b->last_ts = e->last_ts;
 	b->last_seq = e->last_seq;
 	b->relay_pending = e->pend != NULL;
+}
+
+int dmm_cmd_lookup(const struct dmm_cmd *c, const char *nai, struct dmm_cmd_binding *b)
+{
+	const struct bce *e = bce_find(c, nai, strlen(nai));
+
+	if (!e)
+		return -ENOENT;
+	binding_copy(e, b);
+	return 0;
+}
+
+int dmm_cmd_foreach(const struct dmm_cmd *c, int (*fn)(const struct dmm_cmd_binding *b, void *arg),
+		    void *arg)
+{
+	struct dmm_cmd_binding b;
+
+	if (!c || !fn)
+		return -EINVAL;
+	/* The pool is indexed densely from 0 (free list in order, freed entries reused first),
+	 * so the high-water mark bounds the scan; free entries have state 0. */
+	for (uint32_t i = 0; i < c->hwm; i++) {
+		const struct bce *e = &c->ent[i];
+		int rc;
+
+		if (!e->state)
+			continue;
+		binding_copy(e, &b);
+		rc = fn(&b, arg);
+		if (rc != 0)
+			return rc;
+	}
 	return 0;
 }
 

@@ -146,6 +146,8 @@ struct dmm_cmd_pmaar {
 };
 
 struct dmm_cmd_binding {
+	uint8_t nai_len;
+	char nai[DMM_MH_NAI_MAX + 1]; /* MN-ID (NAI), NUL-terminated; holds no other NUL */
 	enum dmm_cmd_bce_state state;
 	struct dmm_ip6 smaar; /* Proxy-CoA */
 	struct dmm_prefix hnp;
@@ -161,6 +163,13 @@ struct dmm_cmd_binding {
 
 /* Copy the binding for nai (NUL-terminated) into *b. 0, or -ENOENT. */
 int dmm_cmd_lookup(const struct dmm_cmd *c, const char *nai, struct dmm_cmd_binding *b);
+/* Call fn for every binding cache entry (ACTIVE and DEREG), in no particular order, with a
+ * copy of it (b is valid during the call only). Stops at the first non-zero return of fn and
+ * returns that value; 0 when every entry was visited; -EINVAL for a NULL c or fn. fn must not
+ * change the CMD (no dmm_cmd_input/tick/free from inside it). Cost: one pass over the entry
+ * pool up to its high-water mark (the most MNs ever registered at once, not cfg.max_mns). */
+int dmm_cmd_foreach(const struct dmm_cmd *c, int (*fn)(const struct dmm_cmd_binding *b, void *arg),
+		    void *arg);
 uint32_t dmm_cmd_count(const struct dmm_cmd *c);
 const struct dmm_cmd_stats *dmm_cmd_get_stats(const struct dmm_cmd *c);
 

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# cmd_smoke.sh DMM_CMD — runs the real dmm-cmd daemon (meson suite "netns").
+# cmd_smoke.sh DMM_CMD [DMMCTL] — runs the real dmm-cmd daemon (meson suite "netns").
 #
 # A private network namespace whose loopback carries the CMD's address 2001:db8:ff::100, an
 # allowed MAAR address 2001:db8:ff::1 and a stranger 2001:db8:ff::9. /usr/bin/python3 sends
@@ -10,12 +10,16 @@
 # control socket, the Binding Error (status 2) the CMD must answer to type 250 is received, and
 # dmm-cmd must exit 0 on SIGTERM and remove its control socket. The PBA (status 0, seq 7)
 # from the CMD state machine is checked, and a second MN
-# registered for 4 s must expire through the timerfd (about 5 s more).
+# registered for 4 s must expire through the timerfd (about 5 s more). The binding cache
+# listing (control request "bce") must then show mn1 at the MAAR; after a handover of mn1 to
+# 2001:db8:ff::2 it must show ::2 serving and ::1 as P-MAAR. With DMMCTL, `dmmctl
+# --cmd-socket ... bce` must print mn1 in its table and `--json bce` the same entry.
 #
 # Needs root. Exit status: 0 pass, 1 fail, 77 skipped. CMD_SMOKE_KEEP=1 keeps the work dir.
 set -uo pipefail
 
 CMD=${1:-}
+DMMCTL=${2:-}
 PY=/usr/bin/python3
 if [ -z "$CMD" ]; then
 	echo "usage: $0 DMM_CMD" >&2
@@ -50,7 +54,7 @@ fail() {
 
 ip netns add "$NS" || fail "ip netns add"
 ip -n "$NS" link set lo up
-for a in 2001:db8:ff::100 2001:db8:ff::1 2001:db8:ff::9; do
+for a in 2001:db8:ff::100 2001:db8:ff::1 2001:db8:ff::2 2001:db8:ff::9; do
 	ip -n "$NS" addr add "$a/128" dev lo nodad || fail "ip addr add $a"
 done
 
@@ -182,12 +186,56 @@ check(st["expired"] == 1 and st["timer_ticks"] >= 1 and st["bce_count"] == 1,
       "mn2 expired by the timer (expired=%d ticks=%d bce=%d)"
       % (st["expired"], st["timer_ticks"], st["bce_count"]))
 bce = ctl("bce")
-check(isinstance(bce, list), "bce is a JSON array: %s" % json.dumps(bce))
+check(isinstance(bce, list) and len(bce) == 1, "bce lists one MN: %s" % json.dumps(bce))
+e = bce[0]
+check(e["mn_id"] == "mn1@example.net" and e["state"] == "active", "bce: mn1, active")
+check(e["serving"] == "2001:db8:ff::1" and e["hnp"] == "2001:db8:1::/64",
+      "bce: mn1 served by ::1 with 2001:db8:1::/64")
+check(0 < e["lifetime_s"] <= 3600 and e["p_maars"] == [], "bce: lifetime left, no P-MAAR")
+# A handover of mn1 to ::2 (relay mode: the CMD forwards the PBU to ::1, which stays silent;
+# the binding cache is updated at once).
+maar2 = raw("2001:db8:ff::2")
+maar2.sendto(pbu(1, b"mn1@example.net", "2001:db8:3::"), (CMD, 0))
+time.sleep(0.3)
+bce = ctl("bce")
+print(json.dumps(bce))
+check(len(bce) == 1 and bce[0]["serving"] == "2001:db8:ff::2"
+      and bce[0]["hnp"] == "2001:db8:3::/64"
+      and bce[0]["p_maars"] == [{"address": "2001:db8:ff::1", "prefix": "2001:db8:1::/64"}],
+      "bce after the handover: ::2 serving, ::1 as P-MAAR")
+with open(sys.argv[2], "w") as f:
+    json.dump(bce, f)
 err = ctl("nonsense")
 check("error" in err, "unknown request answered with an error")
 PYEOF
 
-ip netns exec "$NS" "$PY" "$WORK/mh.py" "$WORK/cmd.sock" || fail "checks"
+ip netns exec "$NS" "$PY" "$WORK/mh.py" "$WORK/cmd.sock" "$WORK/bce.json" || fail "checks"
+
+if [ -n "$DMMCTL" ]; then
+	"$DMMCTL" --cmd-socket "$WORK/cmd.sock" bce >"$WORK/bce.txt" || fail "dmmctl bce"
+	cat "$WORK/bce.txt"
+	head -1 "$WORK/bce.txt" | grep -q "^MN-ID .*SERVING .*HNP .*LIFETIME .*P-MAARS" ||
+		fail "dmmctl bce: no table header"
+	grep -q "^mn1@example.net .* 2001:db8:ff::2 .*2001:db8:3::/64 .*2001:db8:ff::1=2001:db8:1::/64$" \
+		"$WORK/bce.txt" || fail "dmmctl bce: no row for mn1"
+	"$DMMCTL" --cmd-socket "$WORK/cmd.sock" --json bce >"$WORK/bce-ctl.json" ||
+		fail "dmmctl --json bce"
+	"$PY" - "$WORK/bce.json" "$WORK/bce-ctl.json" <<'PYEOF' || fail "dmmctl --json bce differs"
+import json, sys
+a = json.load(open(sys.argv[1]))
+b = json.load(open(sys.argv[2]))
+for x in a + b:
+    x.pop("lifetime_s")  # read a moment apart
+assert a == b and len(b) == 1, (a, b)
+print("ok   dmmctl --json bce: same entry as the control socket")
+PYEOF
+	"$DMMCTL" --cmd-socket "$WORK/cmd.sock" stats >"$WORK/stats.txt" ||
+		fail "dmmctl --cmd-socket stats"
+	for want in "engine  *cmd_sm" "registrations  *2" "handovers  *1"; do
+		grep -q "^$want\$" "$WORK/stats.txt" || fail "dmmctl --cmd-socket stats: no '$want'"
+	done
+	echo "ok   dmmctl bce, --json bce, stats"
+fi
 
 kill -TERM "$PID"
 wait "$PID"

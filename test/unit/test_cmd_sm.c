@@ -674,6 +674,99 @@ static void M21_locator_handovers_forward_pbus_and_ack_without_previous_maar(voi
 	dmm_cmd_free(c);
 }
 
+/* dmm_cmd_foreach: three MNs (one moved MAAR1 -> MAAR2, one plain, one de-registered), every
+ * field of the public view, early stop, and no stale entry after a deletion. */
+struct seen {
+	unsigned n, stop_after;
+	struct dmm_cmd_binding b[4];
+};
+
+static int collect(const struct dmm_cmd_binding *b, void *arg)
+{
+	struct seen *s = arg;
+
+	assert_true(s->n < 4);
+	s->b[s->n++] = *b;
+	return s->stop_after && s->n == s->stop_after ? 42 : 0;
+}
+
+static const struct dmm_cmd_binding *seen_find(const struct seen *s, const char *nai)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		if (strcmp(s->b[i].nai, nai) == 0)
+			return &s->b[i];
+	fail_msg("%s not listed", nai);
+	return NULL;
+}
+
+static void foreach_lists_every_binding_and_stops_early(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_LOCATOR, 1000, 100);
+	struct seen s = {0};
+
+	assert_int_equal(dmm_cmd_foreach(c, collect, &s), 0);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(dmm_cmd_foreach(NULL, collect, &s), -EINVAL);
+	assert_int_equal(dmm_cmd_foreach(c, NULL, &s), -EINVAL);
+
+	register_at_maar1(c); /* mn1 at MAAR1, then handover to MAAR2 */
+	struct dmm_mh_msg p = pbu(NAI, PREF2, 3, T0 + 5000, 1, LIFE);
+	assert_int_equal(in(c, T0 + 5000, MAAR2, &p), DMM_CMD_DONE);
+	p = pbu("mn2@example.net", PREF3, DMM_MH_HI_NEW_IFACE, T0 + 6000, 9, 10);
+	assert_int_equal(in(c, T0 + 6000, MAAR3, &p), DMM_CMD_DONE);
+	p = pbu("mn3@example.net", PREF4, DMM_MH_HI_NEW_IFACE, T0 + 6000, 1, LIFE);
+	assert_int_equal(in(c, T0 + 6000, MAAR4, &p), DMM_CMD_DONE);
+	p = pbu("mn3@example.net", PREF4, DMM_MH_HI_UNKNOWN, T0 + 7000, 2, 0);
+	assert_int_equal(in(c, T0 + 7000, MAAR4, &p), DMM_CMD_DONE);
+
+	assert_int_equal(dmm_cmd_foreach(c, collect, &s), 0);
+	assert_int_equal(s.n, 3);
+	const struct dmm_cmd_binding *b = seen_find(&s, NAI);
+	assert_int_equal(b->nai_len, strlen(NAI));
+	assert_int_equal(b->state, DMM_CMD_BCE_ACTIVE);
+	assert_ip(b->smaar, MAAR2);
+	assert_true(pfx_eq(b->hnp, PREF2));
+	assert_int_equal(b->n_pmaar, 1);
+	assert_ip(b->pmaar[0].addr, MAAR1);
+	assert_true(pfx_eq(b->pmaar[0].pfx, PREF1));
+	assert_int_equal(b->expire_ms, T0 + 5000 + LIFE * 4000ull);
+	assert_true(b->has_ts);
+	assert_int_equal(b->last_seq, 1);
+	/* The same view as dmm_cmd_lookup(). */
+	struct dmm_cmd_binding l = binding(c);
+	assert_memory_equal(&l, b, sizeof(l));
+
+	b = seen_find(&s, "mn2@example.net");
+	assert_int_equal(b->state, DMM_CMD_BCE_ACTIVE);
+	assert_ip(b->smaar, MAAR3);
+	assert_true(pfx_eq(b->hnp, PREF3));
+	assert_int_equal(b->n_pmaar, 0);
+	assert_int_equal(b->expire_ms, T0 + 6000 + 10 * 4000ull);
+	assert_int_equal(b->last_seq, 9);
+
+	b = seen_find(&s, "mn3@example.net");
+	assert_int_equal(b->state, DMM_CMD_BCE_DEREG);
+	assert_ip(b->smaar, MAAR4);
+	assert_true(pfx_eq(b->hnp, PREF4));
+	assert_int_equal(b->delete_ms, T0 + 7000 + 10000);
+
+	/* A non-zero return stops the walk and is passed back. */
+	s = (struct seen){.stop_after = 2};
+	assert_int_equal(dmm_cmd_foreach(c, collect, &s), 42);
+	assert_int_equal(s.n, 2);
+
+	/* mn3 deleted after MinDelayBeforeBCEDelete: no longer listed. */
+	while (dmm_cmd_tick(c, T0 + 17000, &out) == DMM_CMD_MORE)
+		;
+	s = (struct seen){0};
+	assert_int_equal(dmm_cmd_foreach(c, collect, &s), 0);
+	assert_int_equal(s.n, 2);
+	for (unsigned i = 0; i < s.n; i++)
+		assert_string_not_equal(s.b[i].nai, "mn3@example.net");
+	dmm_cmd_free(c);
+}
+
 static void M20_proxy_handovers_answer_at_once_then_update_pmaars(void **state)
 {
 	(void)state;
@@ -1017,6 +1110,7 @@ int main(void)
 	    cmocka_unit_test(relay_refusing_pmaar_is_left_out_and_forgotten),
 	    cmocka_unit_test(M21_locator_handovers_forward_pbus_and_ack_without_previous_maar),
 	    cmocka_unit_test(M20_proxy_handovers_answer_at_once_then_update_pmaars),
+	    cmocka_unit_test(foreach_lists_every_binding_and_stops_early),
 	    cmocka_unit_test(return_to_a_previous_maar_drops_it_from_the_pmaar_list),
 	    cmocka_unit_test(M26_refresh_from_serving_maar_extends_lifetime),
 	    cmocka_unit_test(

@@ -3,7 +3,10 @@
  * the socket every DPDK process opens, so it needs no DPDK library, no hugepages and no
  * EAL: a seqpacket AF_UNIX socket, a JSON greeting, then one JSON reply per command. The
  * /dmm/... commands are registered by the data plane (dataplane/dp_telemetry.c, which also
- * documents their replies); `raw` reaches any other command (/ethdev/stats,0, ...). */
+ * documents their replies); `raw` reaches any other command (/ethdev/stats,0, ...).
+ *
+ * It also queries dmm-cmd's control socket (cmd/cmd_main.c): a stream AF_UNIX socket, one
+ * request line ("bce" or "stats"), one JSON answer, then EOF. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -35,12 +38,14 @@ enum {
 #define MIN_OUTPUT_LEN 1024
 #define MAX_OUTPUT_LEN (64u << 20)
 /* Paged replies: more workers than this is a broken server, not a big box. */
-#define MAX_PAGED 4096
-#define CELL	  128
+#define MAX_PAGED	   4096
+#define CELL		   128
+#define CMD_SOCKET_DEFAULT "/run/dmm-cmd.sock" /* dmm-cmd's control_socket default */
 
 struct opts {
 	const char *prefix;
 	const char *socket;
+	const char *cmd_socket; /* --cmd-socket: stats goes to dmm-cmd */
 	bool json, pretty, all;
 };
 
@@ -56,7 +61,8 @@ struct conn {
 static const char usage_text[] =
     "usage: dmmctl [OPTIONS] COMMAND\n"
     "\n"
-    "Query a running dmm-maar through DPDK's telemetry socket.\n"
+    "Query a running dmm-maar through DPDK's telemetry socket, or dmm-cmd through its\n"
+    "control socket (bce, stats with --cmd-socket).\n"
     "\n"
     "Commands:\n"
     "  stats         fast-path counters: one column per worker and a total, one row per\n"
@@ -70,6 +76,14 @@ static const char usage_text[] =
     "                \"raw /ethdev/stats,0\", \"raw /\" (list of commands),\n"
     "                \"raw /help,/dmm/stats\"\n"
     "\n"
+    "dmm-cmd commands (its control socket, --cmd-socket, default " CMD_SOCKET_DEFAULT "):\n"
+    "  bce           the CMD's binding cache, one row per MN: MN-ID, STATE (active, or\n"
+    "                dereg while kept after a de-registration), SERVING (the Proxy-CoA,\n"
+    "                i.e. the serving MAAR), HNP, LIFETIME (seconds left), P-MAARS\n"
+    "                (previous MAARs as address=prefix, oldest first)\n"
+    "  stats         with --cmd-socket: dmm-cmd's counters, one per line (nested ones as\n"
+    "                parent.name; zero ones hidden unless --all)\n"
+    "\n"
     "Options:\n"
     "  -p, --file-prefix NAME  the --file-prefix dmm-maar was started with (default \"rte\")\n"
     "  -s, --socket PATH       telemetry socket to use instead of the one derived from the\n"
@@ -77,6 +91,8 @@ static const char usage_text[] =
     "  -j, --json              print the reply's JSON value instead of tables (stats and\n"
     "                          tables: all pages merged into one value)\n"
     "      --pretty            like --json, indented\n"
+    "      --cmd-socket PATH   dmm-cmd's control socket (bce always uses it; stats does\n"
+    "                          when this is given)\n"
     "  -a, --all               stats: also show counters that are zero everywhere\n"
     "  -h, --help              this text\n"
     "\n"
@@ -84,6 +100,9 @@ static const char usage_text[] =
     "found as DPDK 22.11 does it: $RUNTIME_DIRECTORY if set (systemd RuntimeDirectory=),\n"
     "else /var/run for root, else $XDG_RUNTIME_DIR, else /tmp. dmmctl must therefore run\n"
     "as the same user, with the same environment, as dmm-maar, or be given --socket.\n"
+    "\n"
+    "dmm-cmd's socket is the control_socket of its configuration; dmmctl needs read and\n"
+    "write permission on it (usually root).\n"
     "\n"
     "Exit status: 0 ok, 1 cannot connect, 2 usage error, 3 bad or null reply (unknown\n"
     "command, bad parameter, malformed or truncated JSON, timeout after 5 s).\n";
@@ -584,6 +603,185 @@ static void print_tables(const struct dmm_json *v)
 	free(t.cell);
 }
 
+/* --- dmm-cmd's control socket --- */
+
+/* Send req as one line and read the JSON answer until EOF. */
+static struct dmm_json *cmd_request(struct conn *c, const char *path, const char *req)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = TIMEOUT_S};
+	size_t len = 0, cap = 0;
+	char line[32];
+	int n;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		usage_error("--cmd-socket: path longer than %zu bytes", sizeof(sun.sun_path) - 1);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		die(EXIT_CONNECT, "socket: %s", strerror(errno));
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		die(EXIT_CONNECT, "cannot connect to %s: %s (is dmm-cmd running? --cmd-socket)",
+		    path, strerror(errno));
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	n = snprintf(line, sizeof(line), "%s\n", req);
+	for (size_t off = 0; off < (size_t)n;) {
+		ssize_t w = send(c->fd, line + off, (size_t)n - off, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			die(EXIT_REPLY, "sending %s: %s", req, strerror(errno));
+		off += (size_t)w;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (cap - len < 65536) {
+			char *b;
+
+			if (cap >= MAX_OUTPUT_LEN)
+				die(EXIT_REPLY, "reply to %s longer than %u bytes", req,
+				    MAX_OUTPUT_LEN);
+			cap = cap ? cap * 2 : 65536;
+			b = realloc(c->buf, cap);
+			if (b == NULL)
+				die(EXIT_REPLY, "out of memory");
+			c->buf = b;
+		}
+		r = recv(c->fd, c->buf + len, cap - len, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			die(EXIT_REPLY, "no complete reply to %s within %d s", req, TIMEOUT_S);
+		if (r < 0)
+			die(EXIT_REPLY, "reading the reply to %s: %s", req, strerror(errno));
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len == 0)
+		die(EXIT_REPLY, "empty reply to %s (too many control clients?)", req);
+	struct dmm_json *v = parse_or_die(c, c->buf, len, "the reply");
+	const char *e = dmm_json_string(dmm_json_get(v, "error"));
+	if (e != NULL) {
+		char msg[CELL];
+
+		clean(msg, sizeof(msg), e);
+		die(EXIT_REPLY, "dmm-cmd: %s", msg);
+	}
+	return v;
+}
+
+/* Table cells here can be long (an NAI is up to 254 bytes, a P-MAAR list 16 pairs): print
+ * the fixed columns padded and the P-MAAR list last, unpadded. */
+#define BCE_NCOL 6
+
+static void bce_cells(const struct dmm_json *m, char **cells)
+{
+	uint64_t u;
+	const struct dmm_json *pm = dmm_json_get(m, "p_maars");
+	size_t n = 0, cap = 1;
+	char *list;
+
+	cells[0] = malloc(4 * 254 + 2);
+	cells[1] = malloc(CELL);
+	cells[2] = malloc(CELL);
+	cells[3] = malloc(CELL);
+	cells[4] = malloc(CELL);
+	if (!cells[0] || !cells[1] || !cells[2] || !cells[3] || !cells[4])
+		die(EXIT_REPLY, "out of memory");
+	clean(cells[0], 4 * 254 + 2, dmm_json_string(dmm_json_get(m, "mn_id")));
+	clean(cells[1], CELL, dmm_json_string(dmm_json_get(m, "state")));
+	clean(cells[2], CELL, dmm_json_string(dmm_json_get(m, "serving")));
+	clean(cells[3], CELL, dmm_json_string(dmm_json_get(m, "hnp")));
+	if (dmm_json_u64(dmm_json_get(m, "lifetime_s"), &u))
+		snprintf(cells[4], CELL, "%" PRIu64, u);
+	else
+		snprintf(cells[4], CELL, "-");
+	if (pm != NULL && pm->type == DMM_JSON_ARRAY)
+		cap = pm->n * (2 * CELL + 2) + 2;
+	list = malloc(cap);
+	if (list == NULL)
+		die(EXIT_REPLY, "out of memory");
+	list[0] = '\0';
+	for (const struct dmm_json *p = pm != NULL && pm->type == DMM_JSON_ARRAY ? pm->child : NULL;
+	     p != NULL; p = p->next) {
+		char a[CELL], x[CELL];
+
+		clean(a, sizeof(a), dmm_json_string(dmm_json_get(p, "address")));
+		clean(x, sizeof(x), dmm_json_string(dmm_json_get(p, "prefix")));
+		n += (size_t)snprintf(list + n, cap - n, "%s%s=%s", n ? "," : "", a, x);
+	}
+	if (n == 0)
+		snprintf(list, cap, "-");
+	cells[5] = list;
+}
+
+static void print_bce(const struct dmm_json *v)
+{
+	static const char *const hdr[BCE_NCOL] = {"MN-ID", "STATE",    "SERVING",
+						  "HNP",   "LIFETIME", "P-MAARS"};
+	size_t w[BCE_NCOL], rows = 0, i = 0;
+	char **cells;
+
+	if (v->type != DMM_JSON_ARRAY)
+		die(EXIT_REPLY, "reply to bce is not an array");
+	cells = calloc(v->n * BCE_NCOL + 1, sizeof(*cells));
+	if (cells == NULL)
+		die(EXIT_REPLY, "out of memory");
+	for (const struct dmm_json *m = v->child; m != NULL; m = m->next, rows++) {
+		if (m->type != DMM_JSON_OBJECT)
+			die(EXIT_REPLY, "reply to bce: an entry is not an object");
+		bce_cells(m, cells + rows * BCE_NCOL);
+	}
+	for (unsigned j = 0; j < BCE_NCOL; j++)
+		w[j] = strlen(hdr[j]);
+	for (i = 0; i < rows * BCE_NCOL; i++)
+		w[i % BCE_NCOL] = max_sz(w[i % BCE_NCOL], strlen(cells[i]));
+	for (i = 0; i < (rows + 1) * BCE_NCOL; i++) {
+		unsigned j = i % BCE_NCOL;
+		const char *s = i < BCE_NCOL ? hdr[j] : cells[i - BCE_NCOL];
+
+		if (j == 4)
+			printf("%*s  ", (int)w[j], s);
+		else if (j + 1 == BCE_NCOL)
+			printf("%s\n", s);
+		else
+			printf("%-*s  ", (int)w[j], s);
+	}
+	if (rows == 0)
+		printf("(binding cache empty)\n");
+	for (i = 0; i < rows * BCE_NCOL; i++)
+		free(cells[i]);
+	free(cells);
+}
+
+/* dmm-cmd's stats object: one "name value" line per number, nested objects as parent.name. */
+static void print_cmd_stats_obj(const struct dmm_json *v, const char *parent, bool all)
+{
+	for (const struct dmm_json *r = v->child; r != NULL; r = r->next) {
+		char name[2 * CELL], key[CELL], cell[CELL];
+
+		clean(key, sizeof(key), r->key);
+		snprintf(name, sizeof(name), "%s%s%s", parent, *parent ? "." : "", key);
+		if (r->type == DMM_JSON_OBJECT) {
+			print_cmd_stats_obj(r, name, all);
+			continue;
+		}
+		if (r->type == DMM_JSON_STRING)
+			clean(cell, sizeof(cell), r->str);
+		else if (r->type == DMM_JSON_NUMBER) {
+			if (!all && !nonzero(r))
+				continue;
+			num_cell(cell, sizeof(cell), r);
+		} else
+			continue;
+		printf("%-24s %s\n", name, cell);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -592,6 +790,7 @@ int main(int argc, char **argv)
 	    {"json", no_argument, NULL, 'j'},
 	    {"pretty", no_argument, NULL, 'P'},
 	    {"all", no_argument, NULL, 'a'},
+	    {"cmd-socket", required_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -623,6 +822,11 @@ int main(int argc, char **argv)
 		case 'a':
 			o.all = true;
 			break;
+		case 'C':
+			if (optarg[0] == '\0')
+				usage_error("--cmd-socket: a path expected");
+			o.cmd_socket = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return EXIT_OK;
@@ -646,12 +850,29 @@ int main(int argc, char **argv)
 		if (strlen(argv[optind]) > MAX_REQUEST)
 			usage_error("telemetry command longer than %d bytes", MAX_REQUEST);
 	} else if (strcmp(cmd, "stats") != 0 && strcmp(cmd, "ports") != 0 &&
-		   strcmp(cmd, "tables") != 0) {
+		   strcmp(cmd, "tables") != 0 && strcmp(cmd, "bce") != 0) {
 		usage_error("unknown command '%s'", cmd);
 	} else if (optind != argc) {
 		usage_error("%s takes no argument", cmd);
 	}
 
+	if (strcmp(cmd, "bce") == 0 || (strcmp(cmd, "stats") == 0 && o.cmd_socket != NULL)) {
+		if (o.socket != NULL || prefix_given)
+			usage_error("%s on dmm-cmd: --socket and --file-prefix do not apply", cmd);
+		v = cmd_request(&c, o.cmd_socket != NULL ? o.cmd_socket : CMD_SOCKET_DEFAULT, cmd);
+		if (o.json) {
+			dmm_json_write(stdout, v, o.pretty ? 2 : -1);
+			putchar('\n');
+		} else if (strcmp(cmd, "bce") == 0)
+			print_bce(v);
+		else if (v->type == DMM_JSON_OBJECT)
+			print_cmd_stats_obj(v, "", o.all);
+		else
+			die(EXIT_REPLY, "reply to stats is not an object");
+		goto out;
+	}
+	if (o.cmd_socket != NULL)
+		usage_error("--cmd-socket applies to bce and stats only");
 	socket_path(&o, path, sizeof(path));
 	tel_connect(&c, path, &o);
 
@@ -675,6 +896,7 @@ int main(int argc, char **argv)
 		print_ports(v);
 	}
 
+out:
 	close(c.fd);
 	for (size_t i = 0; i < c.n_docs; i++)
 		dmm_json_free(c.docs[i]);
