@@ -12,83 +12,33 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "dmm_yaml.h"
+
 #define MAX_FIELDS 8
 
 struct ctx {
-	const char *file;
-	FILE *err;
-	yaml_document_t *doc;
+	struct dmm_yaml y; /* file, error stream, document, key path, error count */
 	struct cmd_config *cfg;
-	unsigned n_err;
-	const char *section; /* "timers" while inside timers: keys print as timers.x */
 };
 
-__attribute__((format(printf, 4, 5))) static void error_at(struct ctx *c, const yaml_node_t *n,
-							   const char *key, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(c->err, "%s:%zu:%zu: ", c->file, n->start_mark.line + 1, n->start_mark.column + 1);
-	if (c->section != NULL && key != NULL)
-		fprintf(c->err, "%s.%s: ", c->section, key);
-	else if (c->section != NULL || key != NULL)
-		fprintf(c->err, "%s: ", key != NULL ? key : c->section);
-	va_start(ap, fmt);
-	vfprintf(c->err, fmt, ap);
-	va_end(ap);
-	fputc('\n', c->err);
-	c->n_err++;
-}
+/* The shared YAML helpers (common/dmm_yaml.c) on this loader's context. */
+#define error_at(c, n, key, ...) dmm_yaml_error(&(c)->y, n, key, __VA_ARGS__)
+#define is_null dmm_yaml_is_null
+#define present dmm_yaml_present
 
 static yaml_node_t *node_at(struct ctx *c, yaml_node_item_t i)
 {
-	return yaml_document_get_node(c->doc, i);
-}
-
-static bool is_null(const yaml_node_t *n)
-{
-	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
-
-	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return false;
-	for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
-		if (strcmp((const char *)n->data.scalar.value, nulls[i]) == 0)
-			return true;
-	return false;
-}
-
-static bool present(const yaml_node_t *n)
-{
-	return n != NULL && !is_null(n);
+	return dmm_yaml_node(&c->y, i);
 }
 
 static bool expect(struct ctx *c, const yaml_node_t *n, const char *key, yaml_node_type_t t)
 {
-	if (n->type == t)
-		return true;
-	error_at(c, n, key, "expected %s",
-		 t == YAML_SCALAR_NODE	   ? "a scalar"
-		 : t == YAML_SEQUENCE_NODE ? "a list"
-					   : "a mapping");
-	return false;
+	return dmm_yaml_expect(&c->y, n, key, t);
 }
 
 static const char *scalar(struct ctx *c, const yaml_node_t *n, const char *key)
 {
-	const char *s;
-
-	if (!expect(c, n, key, YAML_SCALAR_NODE))
-		return NULL;
-	if (is_null(n)) {
-		error_at(c, n, key, "missing value");
-		return NULL;
-	}
-	s = (const char *)n->data.scalar.value;
-	if (strlen(s) != n->data.scalar.length) {
-		error_at(c, n, key, "contains a NUL character");
-		return NULL;
-	}
-	return s;
+	return dmm_yaml_scalar(&c->y, n, key);
 }
 
 /* vals[i] = value of keys[i] or NULL; unknown and duplicate keys are reported. */
@@ -257,7 +207,7 @@ static void parse_lifetime(struct ctx *c, const yaml_node_t *n)
 
 	if (!present(n))
 		return;
-	c->section = "lifetime";
+	size_t old = dmm_yaml_push_key(&c->y, "lifetime");
 	if (get_fields(c, n, NULL, keys, 2, v)) {
 		d = get_uint(c, v[0], keys[0], 1, CMD_CFG_LIFETIME_MAX_S,
 			     &c->cfg->lifetime_default_s);
@@ -271,7 +221,7 @@ static void parse_lifetime(struct ctx *c, const yaml_node_t *n)
 			error_at(c, v[1], keys[1], "%u is smaller than lifetime.default_s (%u)",
 				 c->cfg->lifetime_max_s, c->cfg->lifetime_default_s);
 	}
-	c->section = NULL;
+	dmm_yaml_pop(&c->y, old);
 }
 
 static void parse_timers(struct ctx *c, const yaml_node_t *n)
@@ -282,13 +232,13 @@ static void parse_timers(struct ctx *c, const yaml_node_t *n)
 
 	if (!present(n))
 		return;
-	c->section = "timers";
+	size_t old = dmm_yaml_push_key(&c->y, "timers");
 	if (get_fields(c, n, NULL, keys, 3, v)) {
 		get_uint(c, v[0], keys[0], 0, 60000, &c->cfg->relay_aggregation_ms);
 		get_uint(c, v[1], keys[1], 0, 3600000, &c->cfg->min_delay_before_bce_delete_ms);
 		get_uint(c, v[2], keys[2], 1, 60000, &c->cfg->timestamp_window_ms);
 	}
-	c->section = NULL;
+	dmm_yaml_pop(&c->y, old);
 }
 
 static void parse_limits(struct ctx *c, const yaml_node_t *n)
@@ -298,10 +248,10 @@ static void parse_limits(struct ctx *c, const yaml_node_t *n)
 
 	if (!present(n))
 		return;
-	c->section = "limits";
+	size_t old = dmm_yaml_push_key(&c->y, "limits");
 	if (get_fields(c, n, NULL, keys, 1, v))
 		get_uint(c, v[0], keys[0], 1, CMD_CFG_MAX_MNS, &c->cfg->max_mns);
-	c->section = NULL;
+	dmm_yaml_pop(&c->y, old);
 }
 
 static void parse_socket(struct ctx *c, const yaml_node_t *n)
@@ -360,23 +310,24 @@ static void defaults(struct cmd_config *cfg, const char *name)
 
 static void yaml_error(struct ctx *c, const yaml_parser_t *p)
 {
-	fprintf(c->err, "%s:%zu:%zu: yaml: %s\n", c->file, p->problem_mark.line + 1,
+	fprintf(c->y.err, "%s:%zu:%zu: yaml: %s\n", c->y.file, p->problem_mark.line + 1,
 		p->problem_mark.column + 1, p->problem != NULL ? p->problem : "out of memory");
-	c->n_err++;
+	c->y.n_err++;
 }
 
 static int load(const char *name, yaml_parser_t *p, struct cmd_config *cfg, FILE *err)
 {
 	yaml_document_t doc, extra;
-	struct ctx c = {.file = name, .err = err != NULL ? err : stderr, .cfg = cfg, .doc = &doc};
+	struct ctx c = {.y = {.file = name, .err = err != NULL ? err : stderr, .doc = &doc},
+			.cfg = cfg};
 	const yaml_node_t *root;
 
 	defaults(cfg, name);
 	if (!yaml_parser_load(p, &doc)) {
 		yaml_error(&c, p);
 	} else if ((root = yaml_document_get_root_node(&doc)) == NULL) {
-		fprintf(c.err, "%s:1:1: yaml: empty document\n", name);
-		c.n_err++;
+		fprintf(c.y.err, "%s:1:1: yaml: empty document\n", name);
+		c.y.n_err++;
 	} else {
 		parse_root(&c, root);
 		/* A second document would be silently ignored: refuse it. */
@@ -385,16 +336,16 @@ static int load(const char *name, yaml_parser_t *p, struct cmd_config *cfg, FILE
 		} else {
 			root = yaml_document_get_root_node(&extra);
 			if (root != NULL) {
-				fprintf(c.err, "%s:%zu:%zu: yaml: only one document is allowed\n",
+				fprintf(c.y.err, "%s:%zu:%zu: yaml: only one document is allowed\n",
 					name, root->start_mark.line + 1,
 					root->start_mark.column + 1);
-				c.n_err++;
+				c.y.n_err++;
 			}
 			yaml_document_delete(&extra);
 		}
 	}
 	yaml_document_delete(&doc);
-	if (c.n_err > 0) {
+	if (c.y.n_err > 0) {
 		cmd_config_free(cfg);
 		return -EINVAL;
 	}

@@ -4,6 +4,7 @@
  * filled into struct dmm_config and validated. Errors are collected rather than fatal so that
  * one run shows every problem, each as "file:line:col: key: problem". */
 #include "dmm_config.h"
+#include "dmm_yaml.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -34,13 +35,8 @@ struct keyset {
 };
 
 struct ctx {
-	const char *file;
-	FILE *err;
-	yaml_document_t *doc;
+	struct dmm_yaml y; /* file, error stream, document, key path, error count */
 	struct dmm_config *cfg;
-	unsigned n_err;
-	char path[256]; /* dotted key of the mapping or list item being parsed: "ports[1]" */
-	size_t plen;
 	/* Checks that depend on a part that had errors are skipped: their messages would only
 	 * be consequences of the first one. */
 	bool ports_bad, roles_bad, core_mtu_bad, limits_bad, pools_bad, remotes_bad;
@@ -50,111 +46,41 @@ struct ctx {
 	struct keyset remotes; /* static tunnel remotes, for the bindings' anchor and serving */
 };
 
-/* --- messages and key paths --- */
+/* --- the shared YAML helpers (common/dmm_yaml.c), on this loader's context --- */
 
-__attribute__((format(printf, 4, 5))) static void error_at(struct ctx *c, const yaml_node_t *n,
-							   const char *key, const char *fmt, ...)
-{
-	va_list ap;
+#define error_at(c, n, key, ...) dmm_yaml_error(&(c)->y, n, key, __VA_ARGS__)
 
-	fprintf(c->err, "%s:%zu:%zu: ", c->file, n->start_mark.line + 1, n->start_mark.column + 1);
-	if (c->plen > 0 && key != NULL)
-		fprintf(c->err, "%s.%s: ", c->path, key);
-	else if (c->plen > 0 || key != NULL)
-		fprintf(c->err, "%s: ", key != NULL ? key : c->path);
-	va_start(ap, fmt);
-	vfprintf(c->err, fmt, ap);
-	va_end(ap);
-	fputc('\n', c->err);
-	c->n_err++;
-}
-
-__attribute__((format(printf, 2, 3))) static size_t path_push(struct ctx *c, const char *fmt, ...)
-{
-	size_t old = c->plen;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(c->path + old, sizeof(c->path) - old, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		c->plen = old + (size_t)n < sizeof(c->path) ? old + (size_t)n : sizeof(c->path) - 1;
-	return old;
-}
-
-/* Enter mapping value `key`; returns the length to pop back to. */
 static size_t push_key(struct ctx *c, const char *key)
 {
-	return path_push(c, "%s%s", c->plen > 0 ? "." : "", key);
+	return dmm_yaml_push_key(&c->y, key);
 }
 
 static size_t push_index(struct ctx *c, size_t i)
 {
-	return path_push(c, "[%zu]", i);
+	return dmm_yaml_push_index(&c->y, i);
 }
 
 static void pop(struct ctx *c, size_t old)
 {
-	c->plen = old;
-	c->path[old] = '\0';
+	dmm_yaml_pop(&c->y, old);
 }
-
-/* --- nodes --- */
 
 static yaml_node_t *node_at(struct ctx *c, yaml_node_item_t i)
 {
-	return yaml_document_get_node(c->doc, i);
+	return dmm_yaml_node(&c->y, i);
 }
 
-/* An empty value ("key:") or an explicit null. */
-static bool is_null(const yaml_node_t *n)
-{
-	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
-
-	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return false;
-	for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
-		if (strcmp((const char *)n->data.scalar.value, nulls[i]) == 0)
-			return true;
-	return false;
-}
-
-/* Optional sections may be written empty, e.g. with all their entries commented out. */
-static bool present(const yaml_node_t *n)
-{
-	return n != NULL && !is_null(n);
-}
+#define is_null dmm_yaml_is_null
+#define present dmm_yaml_present
 
 static bool expect(struct ctx *c, const yaml_node_t *n, const char *key, yaml_node_type_t t)
 {
-	if (n->type == t)
-		return true;
-	error_at(c, n, key, "expected %s",
-		 t == YAML_SCALAR_NODE	   ? "a scalar"
-		 : t == YAML_SEQUENCE_NODE ? "a list"
-					   : "a mapping");
-	return false;
+	return dmm_yaml_expect(&c->y, n, key, t);
 }
 
-/* Text of a scalar value, or NULL after reporting why there is none. An embedded NUL (from a
- * "\0" escape) would silently truncate the value, so it is refused too. */
 static const char *scalar(struct ctx *c, const yaml_node_t *n, const char *key)
 {
-	const char *s;
-
-	if (!expect(c, n, key, YAML_SCALAR_NODE))
-		return NULL;
-	if (is_null(n)) {
-		error_at(c, n, key, "missing value");
-		return NULL;
-	}
-	s = (const char *)n->data.scalar.value;
-	if (strlen(s) != n->data.scalar.length) {
-		error_at(c, n, key, "contains a NUL character");
-		return NULL;
-	}
-	return s;
+	return dmm_yaml_scalar(&c->y, n, key);
 }
 
 static size_t find_key(const yaml_node_t *k, const char *const keys[], size_t n_keys)
@@ -431,7 +357,7 @@ static int entry_cmp(const void *x, const void *y)
 static void keyset_report_dups(struct ctx *c, struct keyset *ks, size_t count, const char *key,
 			       const char *msg)
 {
-	char list[sizeof(c->path)];
+	char list[sizeof(c->y.path)];
 	uint32_t *orig;
 
 	if (ks->n == 0)
@@ -450,7 +376,7 @@ static void keyset_report_dups(struct ctx *c, struct keyset *ks, size_t count, c
 		else
 			orig[ks->e[i].idx] = ks->e[first].idx;
 	}
-	snprintf(list, sizeof(list), "%s", c->path);
+	snprintf(list, sizeof(list), "%s", c->y.path);
 	for (size_t i = 0; i < count; i++) {
 		size_t old;
 
@@ -673,7 +599,7 @@ static void parse_port(struct ctx *c, const yaml_node_t *n, uint32_t i)
 
 static void parse_ports(struct ctx *c, const yaml_node_t *root, const yaml_node_t *n)
 {
-	unsigned err0 = c->n_err;
+	unsigned err0 = c->y.n_err;
 	yaml_node_item_t *items;
 	size_t count, old;
 
@@ -699,7 +625,7 @@ static void parse_ports(struct ctx *c, const yaml_node_t *root, const yaml_node_
 	if (!c->roles_bad && c->n_access == 0)
 		error_at(c, n, NULL, "no access port: at least one port must have role \"access\"");
 	pop(c, old);
-	c->ports_bad = c->n_err != err0;
+	c->ports_bad = c->y.n_err != err0;
 }
 
 /* --- tunnel, limits, pool, icmp --- */
@@ -742,7 +668,7 @@ static void parse_limits(struct ctx *c, const yaml_node_t *n)
 	enum { BINDINGS, TUNNELS, ROUTES, NEIGHBOURS, N };
 	static const char *const keys[N] = {"bindings", "tunnels", "routes", "neighbours"};
 	struct dmm_cfg_limits *l = &c->cfg->limits;
-	unsigned err0 = c->n_err;
+	unsigned err0 = c->y.n_err;
 	yaml_node_t *v[N];
 	size_t old;
 
@@ -758,13 +684,13 @@ static void parse_limits(struct ctx *c, const yaml_node_t *n)
 		get_uint(c, v[NEIGHBOURS], "neighbours", 1, 65536, &l->neighbours);
 	}
 	pop(c, old);
-	c->limits_bad = c->n_err != err0;
+	c->limits_bad = c->y.n_err != err0;
 }
 
 static void parse_pools(struct ctx *c, const yaml_node_t *n)
 {
 	struct dmm_config *cfg = c->cfg;
-	unsigned err0 = c->n_err;
+	unsigned err0 = c->y.n_err;
 	yaml_node_item_t *items;
 	char buf[DMM_PFX_STRLEN];
 	size_t count, old;
@@ -796,7 +722,7 @@ static void parse_pools(struct ctx *c, const yaml_node_t *n)
 		pop(c, o);
 	}
 	pop(c, old);
-	c->pools_bad = c->n_err != err0;
+	c->pools_bad = c->y.n_err != err0;
 }
 
 static void parse_icmp(struct ctx *c, const yaml_node_t *n)
@@ -1137,9 +1063,9 @@ static void parse_root(struct ctx *c, const yaml_node_t *root)
 
 static void yaml_error(struct ctx *c, const yaml_parser_t *p)
 {
-	fprintf(c->err, "%s:%zu:%zu: yaml: %s\n", c->file, p->problem_mark.line + 1,
+	fprintf(c->y.err, "%s:%zu:%zu: yaml: %s\n", c->y.file, p->problem_mark.line + 1,
 		p->problem_mark.column + 1, p->problem != NULL ? p->problem : "out of memory");
-	c->n_err++;
+	c->y.n_err++;
 }
 
 /* A second document would be silently ignored: refuse it. */
@@ -1154,9 +1080,9 @@ static void check_single_document(struct ctx *c, yaml_parser_t *p)
 	}
 	root = yaml_document_get_root_node(&doc);
 	if (root != NULL) {
-		fprintf(c->err, "%s:%zu:%zu: yaml: only one document is allowed\n", c->file,
+		fprintf(c->y.err, "%s:%zu:%zu: yaml: only one document is allowed\n", c->y.file,
 			root->start_mark.line + 1, root->start_mark.column + 1);
-		c->n_err++;
+		c->y.n_err++;
 	}
 	yaml_document_delete(&doc);
 }
@@ -1164,23 +1090,24 @@ static void check_single_document(struct ctx *c, yaml_parser_t *p)
 static int load(const char *name, yaml_parser_t *p, struct dmm_config *cfg, FILE *err)
 {
 	yaml_document_t doc;
-	struct ctx c = {
-	    .file = name, .err = err != NULL ? err : stderr, .cfg = cfg, .doc = &doc, .core = NONE};
+	struct ctx c = {.y = {.file = name, .err = err != NULL ? err : stderr, .doc = &doc},
+			.cfg = cfg,
+			.core = NONE};
 	const yaml_node_t *root;
 
 	snprintf(cfg->file, sizeof(cfg->file), "%s", name);
 	if (!yaml_parser_load(p, &doc)) {
 		yaml_error(&c, p);
 	} else if ((root = yaml_document_get_root_node(&doc)) == NULL) {
-		fprintf(c.err, "%s:1:1: yaml: empty document\n", name);
-		c.n_err++;
+		fprintf(c.y.err, "%s:1:1: yaml: empty document\n", name);
+		c.y.n_err++;
 	} else {
 		parse_root(&c, root);
 		check_single_document(&c, p);
 	}
 	yaml_document_delete(&doc); /* also valid after a failed load, which zeroes doc */
 	keyset_free(&c.remotes);
-	if (c.n_err > 0) {
+	if (c.y.n_err > 0) {
 		dmm_config_free(cfg);
 		return -EINVAL;
 	}
