@@ -308,87 +308,34 @@ static void defaults(struct cmd_config *cfg, const char *name)
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", CMD_CFG_DEF_SOCKET);
 }
 
-static void yaml_error(struct ctx *c, const yaml_parser_t *p)
+static void parse_cb(struct dmm_yaml *y, const yaml_node_t *root)
 {
-	fprintf(c->y.err, "%s:%zu:%zu: yaml: %s\n", c->y.file, p->problem_mark.line + 1,
-		p->problem_mark.column + 1, p->problem != NULL ? p->problem : "out of memory");
-	c->y.n_err++;
+	parse_root((struct ctx *)y, root); /* y is the first member of struct ctx */
 }
 
-static int load(const char *name, yaml_parser_t *p, struct cmd_config *cfg, FILE *err)
+static int load(const char *name, const char *buf, size_t len, struct cmd_config *cfg,
+		FILE *err)
 {
-	yaml_document_t doc, extra;
-	struct ctx c = {.y = {.file = name, .err = err != NULL ? err : stderr, .doc = &doc},
-			.cfg = cfg};
-	const yaml_node_t *root;
+	struct ctx c = {.y = {.file = name, .err = err != NULL ? err : stderr}, .cfg = cfg};
+	int rc;
 
+	memset(cfg, 0, sizeof(*cfg));
 	defaults(cfg, name);
-	if (!yaml_parser_load(p, &doc)) {
-		yaml_error(&c, p);
-	} else if ((root = yaml_document_get_root_node(&doc)) == NULL) {
-		fprintf(c.y.err, "%s:1:1: yaml: empty document\n", name);
-		c.y.n_err++;
-	} else {
-		parse_root(&c, root);
-		/* A second document would be silently ignored: refuse it. */
-		if (!yaml_parser_load(p, &extra)) {
-			yaml_error(&c, p);
-		} else {
-			root = yaml_document_get_root_node(&extra);
-			if (root != NULL) {
-				fprintf(c.y.err, "%s:%zu:%zu: yaml: only one document is allowed\n",
-					name, root->start_mark.line + 1,
-					root->start_mark.column + 1);
-				c.y.n_err++;
-			}
-			yaml_document_delete(&extra);
-		}
-	}
-	yaml_document_delete(&doc);
-	if (c.y.n_err > 0) {
+	rc = dmm_yaml_load(&c.y, buf, len, parse_cb);
+	if (rc < 0)
 		cmd_config_free(cfg);
-		return -EINVAL;
-	}
-	return 0;
+	return rc;
 }
 
 int cmd_config_load(const char *path, struct cmd_config *cfg, FILE *err)
 {
-	yaml_parser_t parser;
-	FILE *f;
-	int rc;
-
-	memset(cfg, 0, sizeof(*cfg));
-	f = fopen(path, "r");
-	if (f == NULL) {
-		rc = -errno;
-		fprintf(err != NULL ? err : stderr, "%s: cannot open: %s\n", path, strerror(-rc));
-		return rc;
-	}
-	if (!yaml_parser_initialize(&parser)) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	yaml_parser_set_input_file(&parser, f);
-	rc = load(path, &parser, cfg, err);
-	yaml_parser_delete(&parser);
-	fclose(f);
-	return rc;
+	return load(path, NULL, 0, cfg, err);
 }
 
 int cmd_config_load_buf(const char *name, const char *buf, size_t len, struct cmd_config *cfg,
 			FILE *err)
 {
-	yaml_parser_t parser;
-	int rc;
-
-	memset(cfg, 0, sizeof(*cfg));
-	if (!yaml_parser_initialize(&parser))
-		return -ENOMEM;
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	rc = load(name, &parser, cfg, err);
-	yaml_parser_delete(&parser);
-	return rc;
+	return load(name, buf != NULL ? buf : "", buf != NULL ? len : 0, cfg, err);
 }
 
 void cmd_config_free(struct cmd_config *cfg)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "dmm_yaml.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -102,4 +103,72 @@ const char *dmm_yaml_scalar(struct dmm_yaml *y, const yaml_node_t *n, const char
 		return NULL;
 	}
 	return s;
+}
+
+static void syntax_error(struct dmm_yaml *y, const yaml_parser_t *p)
+{
+	fprintf(y->err, "%s:%zu:%zu: yaml: %s\n", y->file, p->problem_mark.line + 1,
+		p->problem_mark.column + 1, p->problem != NULL ? p->problem : "out of memory");
+	y->n_err++;
+}
+
+static void load_document(struct dmm_yaml *y, yaml_parser_t *p, dmm_yaml_parse_fn parse)
+{
+	yaml_document_t doc, extra;
+	const yaml_node_t *root;
+
+	if (!yaml_parser_load(p, &doc)) {
+		syntax_error(y, p);
+	} else if ((root = yaml_document_get_root_node(&doc)) == NULL) {
+		fprintf(y->err, "%s:1:1: yaml: empty document\n", y->file);
+		y->n_err++;
+	} else {
+		y->doc = &doc;
+		parse(y, root);
+		y->doc = NULL;
+		/* A second document would be silently ignored: refuse it. */
+		if (!yaml_parser_load(p, &extra)) {
+			syntax_error(y, p);
+		} else {
+			root = yaml_document_get_root_node(&extra);
+			if (root != NULL) {
+				fprintf(y->err, "%s:%zu:%zu: yaml: only one document is allowed\n",
+					y->file, root->start_mark.line + 1,
+					root->start_mark.column + 1);
+				y->n_err++;
+			}
+			yaml_document_delete(&extra);
+		}
+	}
+	yaml_document_delete(&doc); /* also valid after a failed load, which zeroes doc */
+}
+
+int dmm_yaml_load(struct dmm_yaml *y, const char *buf, size_t len, dmm_yaml_parse_fn parse)
+{
+	yaml_parser_t parser;
+	FILE *f = NULL;
+	int rc;
+
+	if (buf == NULL) {
+		f = fopen(y->file, "r");
+		if (f == NULL) {
+			rc = -errno;
+			fprintf(y->err, "%s: cannot open: %s\n", y->file, strerror(-rc));
+			return rc;
+		}
+	}
+	if (!yaml_parser_initialize(&parser)) {
+		if (f != NULL)
+			fclose(f);
+		return -ENOMEM;
+	}
+	if (f != NULL)
+		yaml_parser_set_input_file(&parser, f);
+	else
+		yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	load_document(y, &parser, parse);
+	yaml_parser_delete(&parser);
+	if (f != NULL)
+		fclose(f);
+	return y->n_err > 0 ? -EINVAL : 0;
 }

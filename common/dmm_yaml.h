@@ -40,4 +40,14 @@ bool dmm_yaml_expect(struct dmm_yaml *y, const yaml_node_t *n, const char *key,
  * "\0" escape) would silently truncate the value, so it is refused too. */
 const char *dmm_yaml_scalar(struct dmm_yaml *y, const yaml_node_t *n, const char *key);
 
+/* Called with the root node of the document; y->doc is valid during the call. */
+typedef void (*dmm_yaml_parse_fn)(struct dmm_yaml *y, const yaml_node_t *root);
+
+/* Load exactly one YAML document from the file y->file (buf == NULL) or from buf[0..len)
+ * (y->file names it in messages), and hand its root to parse, which reports problems with
+ * dmm_yaml_error. Syntax errors, an empty input and a second document are reported the same
+ * way. y->err must be set. Returns 0, -EINVAL when anything was reported, or a negative errno
+ * (a file that cannot be opened is reported as "file: cannot open: reason"). */
+int dmm_yaml_load(struct dmm_yaml *y, const char *buf, size_t len, dmm_yaml_parse_fn parse);
+
 #endif
