@@ -83,34 +83,10 @@ static bool require(struct ctx *c, const yaml_node_t *map, const char *key, cons
 	return v != NULL;
 }
 
-/* 1 = set, 0 = absent, -1 = error. Plain decimal digits only (YAML 1.1 octal, "1_000"). */
 static int get_uint(struct ctx *c, const yaml_node_t *n, const char *key, uint32_t lo, uint32_t hi,
 		    uint32_t *out)
 {
-	unsigned long long v;
-	const char *s;
-
-	if (n == NULL)
-		return 0;
-	s = scalar(c, n, key);
-	if (s == NULL)
-		return -1;
-	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
-		error_at(c, n, key, "expected an unquoted integer %u..%u", lo, hi);
-		return -1;
-	}
-	if (strspn(s, "0123456789") != strlen(s) || (s[0] == '0' && s[1] != '\0')) {
-		error_at(c, n, key, "expected an integer %u..%u, got \"%s\"", lo, hi, s);
-		return -1;
-	}
-	errno = 0;
-	v = strtoull(s, NULL, 10);
-	if (errno != 0 || v < lo || v > hi) {
-		error_at(c, n, key, "%s out of range %u..%u", s, lo, hi);
-		return -1;
-	}
-	*out = (uint32_t)v;
-	return 1;
+	return dmm_yaml_uint(&c->y, n, key, lo, hi, out);
 }
 
 /* A unicast address the CMD can talk to without a scope: not multicast, unspecified or

@@ -152,35 +152,10 @@ static bool get_list(struct ctx *c, const yaml_node_t *n, const char *key, yaml_
 
 /* --- typed values: the get_* helpers return 1 when set, 0 when absent, -1 on error --- */
 
-/* Plain decimal digits only: YAML 1.1 reads "010" as octal and "1_000" as 1000, and a
- * quoted number is a string. */
 static int get_uint(struct ctx *c, const yaml_node_t *n, const char *key, uint32_t lo, uint32_t hi,
 		    uint32_t *out)
 {
-	unsigned long long v;
-	const char *s;
-
-	if (n == NULL)
-		return 0;
-	s = scalar(c, n, key);
-	if (s == NULL)
-		return -1;
-	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
-		error_at(c, n, key, "expected an unquoted integer %u..%u", lo, hi);
-		return -1;
-	}
-	if (strspn(s, "0123456789") != strlen(s) || (s[0] == '0' && s[1] != '\0')) {
-		error_at(c, n, key, "expected an integer %u..%u, got \"%s\"", lo, hi, s);
-		return -1;
-	}
-	errno = 0;
-	v = strtoull(s, NULL, 10);
-	if (errno != 0 || v < lo || v > hi) {
-		error_at(c, n, key, "%s out of range %u..%u", s, lo, hi);
-		return -1;
-	}
-	*out = (uint32_t)v;
-	return 1;
+	return dmm_yaml_uint(&c->y, n, key, lo, hi, out);
 }
 
 static int get_bool(struct ctx *c, const yaml_node_t *n, const char *key, bool *out)

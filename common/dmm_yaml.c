@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 void dmm_yaml_error(struct dmm_yaml *y, const yaml_node_t *n, const char *key, const char *fmt,
@@ -103,6 +104,35 @@ const char *dmm_yaml_scalar(struct dmm_yaml *y, const yaml_node_t *n, const char
 		return NULL;
 	}
 	return s;
+}
+
+int dmm_yaml_uint(struct dmm_yaml *y, const yaml_node_t *n, const char *key, uint32_t lo,
+		  uint32_t hi, uint32_t *out)
+{
+	unsigned long long v;
+	const char *s;
+
+	if (n == NULL)
+		return 0;
+	s = dmm_yaml_scalar(y, n, key);
+	if (s == NULL)
+		return -1;
+	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
+		dmm_yaml_error(y, n, key, "expected an unquoted integer %u..%u", lo, hi);
+		return -1;
+	}
+	if (strspn(s, "0123456789") != strlen(s) || (s[0] == '0' && s[1] != '\0')) {
+		dmm_yaml_error(y, n, key, "expected an integer %u..%u, got \"%s\"", lo, hi, s);
+		return -1;
+	}
+	errno = 0;
+	v = strtoull(s, NULL, 10);
+	if (errno != 0 || v < lo || v > hi) {
+		dmm_yaml_error(y, n, key, "%s out of range %u..%u", s, lo, hi);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 1;
 }
 
 static void syntax_error(struct dmm_yaml *y, const yaml_parser_t *p)

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <yaml.h>
@@ -39,6 +40,12 @@ bool dmm_yaml_expect(struct dmm_yaml *y, const yaml_node_t *n, const char *key,
 /* Text of a scalar value, or NULL after reporting why there is none. An embedded NUL (from a
  * "\0" escape) would silently truncate the value, so it is refused too. */
 const char *dmm_yaml_scalar(struct dmm_yaml *y, const yaml_node_t *n, const char *key);
+
+/* An unsigned integer lo..hi: 1 when set, 0 when n is NULL (absent), -1 after reporting an
+ * error. Plain, unquoted decimal digits only: YAML 1.1 reads "010" as octal and "1_000" as
+ * 1000, and a quoted number is a string. */
+int dmm_yaml_uint(struct dmm_yaml *y, const yaml_node_t *n, const char *key, uint32_t lo,
+		  uint32_t hi, uint32_t *out);
 
 /* Called with the root node of the document; y->doc is valid during the call. */
 typedef void (*dmm_yaml_parse_fn)(struct dmm_yaml *y, const yaml_node_t *root);
