@@ -15,7 +15,7 @@
 #include <yaml.h>
 
 #define NONE	   UINT32_MAX
-#define MAX_FIELDS 8		     /* most keys in one mapping of the schema */
+#define MAX_FIELDS 16		     /* most keys in one mapping of the schema */
 #define KEY_LEN	   (DMM_IP6_LEN + 1) /* address + prefix length */
 #define OUTER_HDR  40		     /* outer IPv6 header of the ip6ip6 tunnel */
 #define MIN_MTU	   1280		     /* IPv6 minimum link MTU, RFC 8200 section 5 */
@@ -1014,14 +1014,203 @@ static void parse_static(struct ctx *c, const yaml_node_t *n)
 	pop(c, old);
 }
 
+/* --- signalling: PBU/PBA with the CMD (RFC 8885 §3), heartbeat (RFC 5847) --- */
+
+static void parse_heartbeat(struct ctx *c, const yaml_node_t *n)
+{
+	enum { ENABLED, INTERVAL, MISSING, ALLOW_SHORT, RESTART_FILE, N };
+	static const char *const keys[N] = {"enabled", "interval_s", "missing_allowed",
+					    "allow_short", "restart_counter_file"};
+	struct dmm_cfg_heartbeat *hb = &c->cfg->sig.heartbeat;
+	yaml_node_t *v[N];
+	uint32_t iv = 60;
+	size_t old;
+	int rc;
+
+	hb->enabled = true;
+	hb->interval_s = 60;
+	hb->missing_allowed = 3;
+	if (!present(n))
+		return;
+	old = push_key(c, "heartbeat");
+	if (get_fields(c, n, keys, N, v)) {
+		get_bool(c, v[ENABLED], "enabled", &hb->enabled);
+		get_bool(c, v[ALLOW_SHORT], "allow_short", &hb->allow_short);
+		get_uint(c, v[MISSING], "missing_allowed", 1, 255, &hb->missing_allowed);
+		rc = get_uint(c, v[INTERVAL], "interval_s", 1, 3600, &iv);
+		/* RFC 5847 §5: HEARTBEAT_INTERVAL SHOULD NOT be below 30 s (H8); the lab may ask
+		 * for less with allow_short so that a restart is seen within seconds. */
+		if (rc > 0 && iv < 30 && !hb->allow_short)
+			error_at(c, v[INTERVAL], "interval_s",
+				 "must be 30..3600 (RFC 5847 section 5); below 30 only with "
+				 "allow_short: true (lab use)");
+		else if (rc > 0)
+			hb->interval_s = iv;
+		if (present(v[RESTART_FILE])) {
+			const char *f = scalar(c, v[RESTART_FILE], "restart_counter_file");
+			if (f != NULL &&
+			    (strlen(f) == 0 || strlen(f) >= sizeof(hb->restart_counter_file)))
+				error_at(c, v[RESTART_FILE], "restart_counter_file",
+					 "must be a path of 1..%zu characters",
+					 sizeof(hb->restart_counter_file) - 1);
+			else if (f != NULL)
+				snprintf(hb->restart_counter_file, sizeof(hb->restart_counter_file),
+					 "%s", f);
+		}
+	}
+	pop(c, old);
+}
+
+static void parse_sig_mode(struct ctx *c, const yaml_node_t *n)
+{
+	static const char *const names[] = {"relay", "locator", "proxy"};
+	const char *s;
+
+	c->cfg->sig.mode = DMM_CFG_CMD_RELAY;
+	if (n == NULL)
+		return;
+	s = scalar(c, n, "mode");
+	if (s == NULL)
+		return;
+	for (unsigned i = 0; i < 3; i++)
+		if (strcmp(s, names[i]) == 0) {
+			c->cfg->sig.mode = (enum dmm_cfg_cmd_mode)i;
+			return;
+		}
+	error_at(c, n, "mode", "expected relay, locator or proxy, got \"%s\"", s);
+}
+
+static void parse_sig_peers(struct ctx *c, const yaml_node_t *n)
+{
+	struct dmm_cfg_signalling *sig = &c->cfg->sig;
+	yaml_node_item_t *items;
+	size_t count, old;
+	char buf[DMM_IP6_STRLEN];
+
+	if (!get_list(c, n, "peers", &items, &count))
+		return;
+	if (count > DMM_CFG_MAX_SIG_PEERS) {
+		error_at(c, n, "peers", "at most %d peers, got %zu", DMM_CFG_MAX_SIG_PEERS, count);
+		return;
+	}
+	old = push_key(c, "peers");
+	for (size_t i = 0; i < count; i++) {
+		const yaml_node_t *p = node_at(c, items[i]);
+		size_t o = push_index(c, i);
+		struct dmm_ip6 a;
+
+		if (get_addr(c, p, NULL, GLOBAL, &a) > 0) {
+			bool dup = false;
+			for (unsigned j = 0; j < sig->n_peers; j++)
+				dup |= dmm_ip6_eq(&sig->peers[j], &a);
+			if (dup)
+				error_at(c, p, NULL, "duplicate peer %s", dmm_ip6_fmt(&a, buf));
+			else if (is_own_address(c->cfg, &a))
+				error_at(c, p, NULL, "is this MAAR's own address");
+			else
+				sig->peers[sig->n_peers++] = a;
+		}
+		pop(c, o);
+	}
+	pop(c, old);
+}
+
+static void parse_signalling(struct ctx *c, const yaml_node_t *n)
+{
+	enum {
+		CMD,
+		MODE,
+		PEERS,
+		LIFETIME,
+		VARIANT,
+		GRACE,
+		INIT_ACK,
+		MAX_ACK,
+		RATE,
+		MIN_DELAY,
+		MAX_MNS,
+		ATT,
+		HEARTBEAT,
+		N
+	};
+	static const char *const keys[N] = {"cmd",
+					    "mode",
+					    "peers",
+					    "lifetime_s",
+					    "dereg_variant",
+					    "detach_grace_ms",
+					    "initial_bindack_ms",
+					    "max_bindack_ms",
+					    "max_update_rate",
+					    "min_delay_bce_delete_ms",
+					    "max_mns",
+					    "access_technology",
+					    "heartbeat"};
+	struct dmm_cfg_signalling *sig = &c->cfg->sig;
+	yaml_node_t *v[N];
+	size_t old;
+
+	*sig = (struct dmm_cfg_signalling){.lifetime_s = 3600,
+					   .dereg_variant = 1,
+					   .detach_grace_ms = 5000,
+					   .initial_bindack_ms = 1000,
+					   .max_bindack_ms = 32000,
+					   .max_update_rate = 3,
+					   .min_delay_bce_delete_ms = 10000,
+					   .max_mns = 65536,
+					   .att = 3};
+	if (!present(n))
+		return;
+	sig->enabled = true;
+	old = push_key(c, "signalling");
+	if (!get_fields(c, n, keys, N, v)) {
+		pop(c, old);
+		return;
+	}
+	if (require(c, n, "cmd", v[CMD]) && get_addr(c, v[CMD], "cmd", GLOBAL, &sig->cmd) > 0 &&
+	    is_own_address(c->cfg, &sig->cmd))
+		error_at(c, v[CMD], "cmd", "is this MAAR's own address");
+	parse_sig_mode(c, v[MODE]);
+	parse_sig_peers(c, v[PEERS]);
+	/* RFC 8885 §6: locator mode makes MAARs exchange PBAs directly, which needs security
+	 * associations between them (X2): only listed peers are believed, so none is an error. */
+	if (sig->mode == DMM_CFG_CMD_LOCATOR && sig->n_peers == 0)
+		error_at(c, v[MODE] ? v[MODE] : n, "mode",
+			 "locator mode needs signalling.peers: the MAARs this one accepts direct "
+			 "PBAs from (RFC 8885 section 6)");
+	/* The PBU lifetime field counts 4-second units up to 0xffff (RFC 6275 §6.1.7). */
+	get_uint(c, v[LIFETIME], "lifetime_s", 4, 262140, &sig->lifetime_s);
+	get_uint(c, v[VARIANT], "dereg_variant", 1, 2, &sig->dereg_variant);
+	get_uint(c, v[GRACE], "detach_grace_ms", 0, 3600000, &sig->detach_grace_ms);
+	get_uint(c, v[INIT_ACK], "initial_bindack_ms", 10, 60000, &sig->initial_bindack_ms);
+	if (get_uint(c, v[MAX_ACK], "max_bindack_ms", 10, 3600000, &sig->max_bindack_ms) > 0 &&
+	    sig->max_bindack_ms < sig->initial_bindack_ms)
+		error_at(c, v[MAX_ACK], "max_bindack_ms", "must be >= initial_bindack_ms (%u)",
+			 sig->initial_bindack_ms);
+	get_uint(c, v[RATE], "max_update_rate", 0, 1000000, &sig->max_update_rate);
+	get_uint(c, v[MIN_DELAY], "min_delay_bce_delete_ms", 0, 3600000,
+		 &sig->min_delay_bce_delete_ms);
+	if (get_uint(c, v[MAX_MNS], "max_mns", 1, 16777216, &sig->max_mns) > 0 && !c->limits_bad &&
+	    sig->max_mns > c->cfg->limits.bindings)
+		error_at(c, v[MAX_MNS], "max_mns",
+			 "must be <= limits.bindings (%u): every MN needs at least one binding",
+			 c->cfg->limits.bindings);
+	get_uint(c, v[ATT], "access_technology", 1, 255, &sig->att);
+	parse_heartbeat(c, v[HEARTBEAT]);
+	/* RFC 8885 §3.1: the MAAR delegates prefixes from its own pool. */
+	if (!c->pools_bad && c->cfg->n_pools == 0)
+		error_at(c, n, NULL, "signalling needs a prefix pool (key \"pool\")");
+	pop(c, old);
+}
+
 /* --- loading --- */
 
 /* Sections are parsed in dependency order, whatever their order in the file. */
 static void parse_root(struct ctx *c, const yaml_node_t *root)
 {
-	enum { NAME, ADDRESS, PORTS, TUNNEL, LIMITS, POOL, ICMP, STATIC, N };
-	static const char *const keys[N] = {"name",   "address", "ports", "tunnel",
-					    "limits", "pool",	 "icmp",  "static"};
+	enum { NAME, ADDRESS, PORTS, TUNNEL, LIMITS, POOL, ICMP, STATIC, SIGNALLING, N };
+	static const char *const keys[N] = {"name", "address", "ports",	 "tunnel",    "limits",
+					    "pool", "icmp",    "static", "signalling"};
 	yaml_node_t *v[N];
 
 	if (!get_fields(c, root, keys, N, v))
@@ -1034,6 +1223,7 @@ static void parse_root(struct ctx *c, const yaml_node_t *root)
 	parse_pools(c, v[POOL]);
 	parse_icmp(c, v[ICMP]);
 	parse_static(c, v[STATIC]);
+	parse_signalling(c, v[SIGNALLING]);
 }
 
 static void parse_cb(struct dmm_yaml *y, const yaml_node_t *root)
@@ -1041,12 +1231,10 @@ static void parse_cb(struct dmm_yaml *y, const yaml_node_t *root)
 	parse_root((struct ctx *)y, root); /* y is the first member of struct ctx */
 }
 
-static int load(const char *name, const char *buf, size_t len, struct dmm_config *cfg,
-		FILE *err)
+static int load(const char *name, const char *buf, size_t len, struct dmm_config *cfg, FILE *err)
 {
-	struct ctx c = {.y = {.file = name, .err = err != NULL ? err : stderr},
-			.cfg = cfg,
-			.core = NONE};
+	struct ctx c = {
+	    .y = {.file = name, .err = err != NULL ? err : stderr}, .cfg = cfg, .core = NONE};
 	int rc;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -1085,6 +1273,19 @@ unsigned dmm_config_core_port(const struct dmm_config *cfg)
 		if (cfg->ports[i].role == DMM_ROLE_CORE)
 			return i;
 	return 0;
+}
+
+const char *dmm_cfg_cmd_mode_name(enum dmm_cfg_cmd_mode m)
+{
+	switch (m) {
+	case DMM_CFG_CMD_RELAY:
+		return "relay";
+	case DMM_CFG_CMD_LOCATOR:
+		return "locator";
+	case DMM_CFG_CMD_PROXY:
+		return "proxy";
+	}
+	return "?";
 }
 
 const char *dmm_role_name(enum dmm_port_role r)

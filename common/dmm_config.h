@@ -11,11 +11,11 @@
 
 #include "dmm_ip6.h"
 
-#define DMM_CFG_MAX_PORTS 8
+#define DMM_CFG_MAX_PORTS      8
 #define DMM_CFG_MAX_PORT_ADDRS 8
-#define DMM_CFG_MAX_POOLS 16
-#define DMM_CFG_NAME_LEN 64
-#define DMM_CFG_DEV_LEN 128
+#define DMM_CFG_MAX_POOLS      16
+#define DMM_CFG_NAME_LEN       64
+#define DMM_CFG_DEV_LEN	       128
 
 enum dmm_port_role {
 	DMM_ROLE_ACCESS = 0,
@@ -29,11 +29,11 @@ struct dmm_cfg_port {
 	 * always added). On the core port the node address is added automatically. */
 	struct dmm_ip6 addrs[DMM_CFG_MAX_PORT_ADDRS];
 	unsigned n_addrs;
-	uint16_t mtu;		 /* L3 MTU of the link, default 1500 */
-	uint16_t rx_desc;	 /* default 1024 */
-	uint16_t tx_desc;	 /* default 1024 */
-	bool promiscuous;	 /* default: true on access (DLIF MACs), false on core */
-	bool has_gateway;	 /* core only: default route via gateway */
+	uint16_t mtu;	  /* L3 MTU of the link, default 1500 */
+	uint16_t rx_desc; /* default 1024 */
+	uint16_t tx_desc; /* default 1024 */
+	bool promiscuous; /* default: true on access (DLIF MACs), false on core */
+	bool has_gateway; /* core only: default route via gateway */
 	struct dmm_ip6 gateway;
 };
 
@@ -76,6 +76,45 @@ struct dmm_cfg_icmp {
 	uint32_t burst; /* token bucket depth, default 10 */
 };
 
+#define DMM_CFG_MAX_SIG_PEERS 64
+#define DMM_CFG_PATH_LEN      256
+
+/* The CMD's mode as the MAAR sees it (RFC 8885 §3.2-3.4); values of enum dmm_maar_cmd_mode. */
+enum dmm_cfg_cmd_mode {
+	DMM_CFG_CMD_RELAY = 0,
+	DMM_CFG_CMD_LOCATOR = 1,
+	DMM_CFG_CMD_PROXY = 2,
+};
+
+/* Heartbeat with the CMD (RFC 5847). */
+struct dmm_cfg_heartbeat {
+	bool enabled;		  /* default true when signalling is on */
+	uint32_t interval_s;	  /* HEARTBEAT_INTERVAL, default 60, 30..3600 (RFC 5847 §5) */
+	uint32_t missing_allowed; /* MISSING_HEARTBEATS_ALLOWED, default 3 */
+	bool allow_short;	  /* lab only: interval_s may be 1..29 */
+	char restart_counter_file[DMM_CFG_PATH_LEN]; /* "" = not persisted */
+};
+
+/* "signalling:" — PBU/PBA with the CMD (RFC 8885 §3). Absent: the MAAR forwards only what the
+ * static: section configures. */
+struct dmm_cfg_signalling {
+	bool enabled;
+	struct dmm_ip6 cmd;
+	enum dmm_cfg_cmd_mode mode;
+	struct dmm_ip6 peers[DMM_CFG_MAX_SIG_PEERS]; /* MAARs allowed to send direct PBAs */
+	unsigned n_peers;
+	uint32_t lifetime_s;		  /* default 3600 */
+	uint32_t dereg_variant;		  /* RFC 8885 §3.5: 1 (default) or 2 */
+	uint32_t detach_grace_ms;	  /* default 5000 */
+	uint32_t initial_bindack_ms;	  /* default 1000 */
+	uint32_t max_bindack_ms;	  /* default 32000 */
+	uint32_t max_update_rate;	  /* PBUs/s per destination, default 3, 0 = no limit */
+	uint32_t min_delay_bce_delete_ms; /* default 10000 */
+	uint32_t max_mns;		  /* default 65536 */
+	uint32_t att;			  /* Access Technology Type, default 3 (IEEE 802.3) */
+	struct dmm_cfg_heartbeat heartbeat;
+};
+
 struct dmm_config {
 	char file[256]; /* for messages */
 	char name[DMM_CFG_NAME_LEN];
@@ -92,6 +131,7 @@ struct dmm_config {
 
 	struct dmm_cfg_limits limits;
 	struct dmm_cfg_icmp icmp;
+	struct dmm_cfg_signalling sig;
 
 	struct dmm_cfg_tunnel *tunnels;
 	unsigned n_tunnels;
@@ -115,5 +155,6 @@ void dmm_config_free(struct dmm_config *cfg);
 unsigned dmm_config_core_port(const struct dmm_config *cfg);
 
 const char *dmm_role_name(enum dmm_port_role r);
+const char *dmm_cfg_cmd_mode_name(enum dmm_cfg_cmd_mode m);
 
 #endif

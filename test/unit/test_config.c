@@ -897,6 +897,119 @@ static void config_reports_all_errors_without_cascades(void **state)
 		      "\"2001:db8:ff::zz\"\n");
 }
 
+/* --- signalling: --- */
+
+static void config_signalling_parses_every_field(void **state)
+{
+	(void)state;
+	struct dmm_config cfg;
+	assert_loads(BASE "pool: [2001:db8:100::/48]\n"
+			  "signalling:\n"
+			  "  cmd: 2001:db8:ff::100\n"
+			  "  mode: locator\n"
+			  "  peers: [2001:db8:ff::2, 2001:db8:ff::3]\n"
+			  "  lifetime_s: 600\n"
+			  "  dereg_variant: 2\n"
+			  "  detach_grace_ms: 1500\n"
+			  "  initial_bindack_ms: 500\n"
+			  "  max_bindack_ms: 8000\n"
+			  "  max_update_rate: 100\n"
+			  "  min_delay_bce_delete_ms: 2000\n"
+			  "  max_mns: 1000\n"
+			  "  access_technology: 4\n"
+			  "  heartbeat: {interval_s: 2, allow_short: true, missing_allowed: 2,\n"
+			  "              restart_counter_file: /tmp/x.rc}\n",
+		     &cfg);
+	const struct dmm_cfg_signalling *s = &cfg.sig;
+	assert_true(s->enabled);
+	assert_ip6(&s->cmd, "2001:db8:ff::100");
+	assert_int_equal(s->mode, DMM_CFG_CMD_LOCATOR);
+	assert_int_equal(s->n_peers, 2);
+	assert_ip6(&s->peers[1], "2001:db8:ff::3");
+	assert_int_equal(s->lifetime_s, 600);
+	assert_int_equal(s->dereg_variant, 2);
+	assert_int_equal(s->detach_grace_ms, 1500);
+	assert_int_equal(s->initial_bindack_ms, 500);
+	assert_int_equal(s->max_bindack_ms, 8000);
+	assert_int_equal(s->max_update_rate, 100);
+	assert_int_equal(s->min_delay_bce_delete_ms, 2000);
+	assert_int_equal(s->max_mns, 1000);
+	assert_int_equal(s->att, 4);
+	assert_true(s->heartbeat.enabled);
+	assert_int_equal(s->heartbeat.interval_s, 2);
+	assert_int_equal(s->heartbeat.missing_allowed, 2);
+	assert_string_equal(s->heartbeat.restart_counter_file, "/tmp/x.rc");
+	dmm_config_free(&cfg);
+}
+
+static void config_signalling_defaults(void **state)
+{
+	(void)state;
+	struct dmm_config cfg;
+	assert_loads(BASE "pool: [2001:db8:100::/48]\n"
+			  "signalling: {cmd: 2001:db8:ff::100}\n",
+		     &cfg);
+	const struct dmm_cfg_signalling *s = &cfg.sig;
+	assert_true(s->enabled);
+	assert_int_equal(s->mode, DMM_CFG_CMD_RELAY);
+	assert_int_equal(s->lifetime_s, 3600);
+	assert_int_equal(s->dereg_variant, 1);
+	assert_int_equal(s->detach_grace_ms, 5000);
+	assert_int_equal(s->initial_bindack_ms, 1000);
+	assert_int_equal(s->max_bindack_ms, 32000);
+	assert_int_equal(s->max_update_rate, 3);
+	assert_int_equal(s->min_delay_bce_delete_ms, 10000);
+	assert_int_equal(s->max_mns, 65536);
+	assert_int_equal(s->att, 3);
+	assert_true(s->heartbeat.enabled);
+	assert_int_equal(s->heartbeat.interval_s, 60);
+	assert_int_equal(s->heartbeat.missing_allowed, 3);
+	dmm_config_free(&cfg);
+	/* Without the section, signalling is off. */
+	assert_loads(BASE, &cfg);
+	assert_false(cfg.sig.enabled);
+	dmm_config_free(&cfg);
+}
+
+static void config_signalling_rejects_bad_values(void **state)
+{
+	(void)state;
+	assert_errors(BASE "signalling: {cmd: 2001:db8:ff::100}\n",
+		      "t.yaml:8:13: signalling: signalling needs a prefix pool (key \"pool\")\n");
+	assert_errors(BASE "pool: [2001:db8:100::/48]\n"
+			   "signalling: {mode: relay}\n",
+		      "t.yaml:9:13: signalling.cmd: required key is missing\n");
+	assert_errors(BASE "pool: [2001:db8:100::/48]\n"
+			   "signalling: {cmd: 2001:db8:ff::1}\n",
+		      "t.yaml:9:19: signalling.cmd: is this MAAR's own address\n");
+	assert_errors(BASE "pool: [2001:db8:100::/48]\n"
+			   "signalling: {cmd: 2001:db8:ff::100, mode: fast}\n",
+		      "t.yaml:9:43: signalling.mode: expected relay, locator or proxy, got "
+		      "\"fast\"\n");
+	assert_errors(BASE "pool: [2001:db8:100::/48]\n"
+			   "signalling: {cmd: 2001:db8:ff::100, mode: locator}\n",
+		      "t.yaml:9:43: signalling.mode: locator mode needs signalling.peers: the "
+		      "MAARs this one accepts direct PBAs from (RFC 8885 section 6)\n");
+	assert_errors(BASE "pool: [2001:db8:100::/48]\n"
+			   "signalling: {cmd: 2001:db8:ff::100, dereg_variant: 3}\n",
+		      "t.yaml:9:52: signalling.dereg_variant: 3 out of range 1..2\n");
+	assert_errors(BASE "pool: [2001:db8:100::/48]\n"
+			   "signalling: {cmd: 2001:db8:ff::100, heartbeat: {interval_s: 10}}\n",
+		      "t.yaml:9:61: signalling.heartbeat.interval_s: must be 30..3600 (RFC 5847 "
+		      "section 5); below 30 only with allow_short: true (lab use)\n");
+	assert_errors(BASE "pool: [2001:db8:100::/48]\n"
+			   "signalling: {cmd: 2001:db8:ff::100, peers: [2001:db8:ff::2, "
+			   "2001:db8:ff::2]}\n",
+		      "t.yaml:9:61: signalling.peers[1]: duplicate peer 2001:db8:ff::2\n");
+	assert_errors(BASE "pool: [2001:db8:100::/48]\n"
+			   "signalling: {cmd: 2001:db8:ff::100, max_bindack_ms: 100}\n",
+		      "t.yaml:9:53: signalling.max_bindack_ms: must be >= initial_bindack_ms "
+		      "(1000)\n");
+	assert_errors(BASE "pool: [2001:db8:100::/48]\n"
+			   "signalling: {cmd: 2001:db8:ff::100, lifetime: 5}\n",
+		      "t.yaml:9:37: signalling.lifetime: unknown key\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -932,6 +1045,9 @@ int main(void)
 	    cmocka_unit_test(config_rejects_limits_out_of_range),
 	    cmocka_unit_test(config_rejects_non_integer),
 	    cmocka_unit_test(config_rejects_tunnel_mtu_too_big),
+	    cmocka_unit_test(config_signalling_parses_every_field),
+	    cmocka_unit_test(config_signalling_defaults),
+	    cmocka_unit_test(config_signalling_rejects_bad_values),
 	    cmocka_unit_test(config_rejects_bad_static_tunnels),
 	    cmocka_unit_test(config_rejects_binding_not_a_64),
 	    cmocka_unit_test(config_rejects_overlapping_bindings),
