@@ -1208,9 +1208,10 @@ static void parse_signalling(struct ctx *c, const yaml_node_t *n)
 /* Sections are parsed in dependency order, whatever their order in the file. */
 static void parse_root(struct ctx *c, const yaml_node_t *root)
 {
-	enum { NAME, ADDRESS, PORTS, TUNNEL, LIMITS, POOL, ICMP, STATIC, SIGNALLING, N };
-	static const char *const keys[N] = {"name", "address", "ports",	 "tunnel",    "limits",
-					    "pool", "icmp",    "static", "signalling"};
+	enum { NAME, ADDRESS, PORTS, TUNNEL, LIMITS, POOL, ICMP, STATIC, SIGNALLING, CTL_SOCK, N };
+	static const char *const keys[N] = {"name",	  "address",	   "ports", "tunnel",
+					    "limits",	  "pool",	   "icmp",  "static",
+					    "signalling", "control_socket"};
 	yaml_node_t *v[N];
 
 	if (!get_fields(c, root, keys, N, v))
@@ -1224,6 +1225,16 @@ static void parse_root(struct ctx *c, const yaml_node_t *root)
 	parse_icmp(c, v[ICMP]);
 	parse_static(c, v[STATIC]);
 	parse_signalling(c, v[SIGNALLING]);
+	if (present(v[CTL_SOCK])) {
+		const char *p = scalar(c, v[CTL_SOCK], "control_socket");
+		/* sockaddr_un.sun_path holds 108 octets with the terminating NUL. */
+		if (p != NULL && (p[0] != '/' || strlen(p) >= sizeof(c->cfg->control_socket)))
+			error_at(c, v[CTL_SOCK], "control_socket",
+				 "must be an absolute path of at most %zu characters",
+				 sizeof(c->cfg->control_socket) - 1);
+		else if (p != NULL)
+			snprintf(c->cfg->control_socket, sizeof(c->cfg->control_socket), "%s", p);
+	}
 }
 
 static void parse_cb(struct dmm_yaml *y, const yaml_node_t *root)

@@ -132,6 +132,8 @@ struct dmm_config {
 	struct dmm_cfg_limits limits;
 	struct dmm_cfg_icmp icmp;
 	struct dmm_cfg_signalling sig;
+	/* dmm-maar's control socket (dmmctl mn/sessions/sig); "" = /run/dmm-maar.<name>.sock */
+	char control_socket[108];
 
 	struct dmm_cfg_tunnel *tunnels;
 	unsigned n_tunnels;

@@ -4,7 +4,20 @@
 #include <stdio.h>
 
 static dmm_log_backend_t backend;
+static dmm_log_filter_t filter;
 static enum dmm_log_level stderr_level = DMM_LOG_INFO;
+
+void dmm_log_set_filter(dmm_log_filter_t fn)
+{
+	filter = fn;
+}
+
+int dmm_log_enabled(const char *module, enum dmm_log_level level)
+{
+	if (backend == NULL)
+		return level <= stderr_level;
+	return filter == NULL || filter(module, level);
+}
 
 void dmm_log_set_backend(dmm_log_backend_t fn)
 {

@@ -15,10 +15,16 @@ enum dmm_log_level {
 	DMM_LOG_DEBUG = 8,
 };
 
-typedef void (*dmm_log_backend_t)(const char *module, enum dmm_log_level level,
-				  const char *fmt, va_list ap);
+typedef void (*dmm_log_backend_t)(const char *module, enum dmm_log_level level, const char *fmt,
+				  va_list ap);
+
+typedef int (*dmm_log_filter_t)(const char *module, enum dmm_log_level level);
 
 void dmm_log_set_backend(dmm_log_backend_t fn);
+/* With a backend, whether a message would be written (to skip formatting costly ones): the
+ * filter decides; without a filter every level is enabled. */
+void dmm_log_set_filter(dmm_log_filter_t fn);
+int dmm_log_enabled(const char *module, enum dmm_log_level level);
 /* stderr backend: messages at or below this level are written (default INFO). */
 void dmm_log_set_level(enum dmm_log_level level);
 

@@ -344,6 +344,9 @@ static void config_loads_the_example_file(void **state)
 	assert_int_equal(cfg.n_bindings, 2);
 	assert_int_equal(cfg.n_routes, 1);
 	assert_int_equal(cfg.n_neighbours, 1);
+	assert_true(cfg.sig.enabled);
+	assert_int_equal(cfg.sig.mode, DMM_CFG_CMD_RELAY);
+	assert_string_equal(cfg.control_socket, "/run/dmm-maar.maar1.sock");
 	dmm_config_free(&cfg);
 }
 
@@ -1008,6 +1011,9 @@ static void config_signalling_rejects_bad_values(void **state)
 	assert_errors(BASE "pool: [2001:db8:100::/48]\n"
 			   "signalling: {cmd: 2001:db8:ff::100, lifetime: 5}\n",
 		      "t.yaml:9:37: signalling.lifetime: unknown key\n");
+	assert_errors(BASE "control_socket: run/x.sock\n",
+		      "t.yaml:8:17: control_socket: must be an absolute path of at most 107 "
+		      "characters\n");
 }
 
 int main(void)
