@@ -23,8 +23,8 @@ struct ctx {
 
 /* The shared YAML helpers (common/dmm_yaml.c) on this loader's context. */
 #define error_at(c, n, key, ...) dmm_yaml_error(&(c)->y, n, key, __VA_ARGS__)
-#define is_null dmm_yaml_is_null
-#define present dmm_yaml_present
+#define is_null			 dmm_yaml_is_null
+#define present			 dmm_yaml_present
 
 static yaml_node_t *node_at(struct ctx *c, yaml_node_item_t i)
 {
@@ -61,7 +61,8 @@ static bool get_fields(struct ctx *c, const yaml_node_t *n, const char *key,
 		}
 		len = k->data.scalar.length;
 		for (i = 0; i < n_keys; i++)
-			if (strlen(keys[i]) == len && memcmp(keys[i], k->data.scalar.value, len) == 0)
+			if (strlen(keys[i]) == len &&
+			    memcmp(keys[i], k->data.scalar.value, len) == 0)
 				break;
 		if (i == n_keys)
 			error_at(c, k, (const char *)k->data.scalar.value, "unknown key");
@@ -248,11 +249,74 @@ static void parse_socket(struct ctx *c, const yaml_node_t *n)
 		snprintf(c->cfg->control_socket, sizeof(c->cfg->control_socket), "%s", s);
 }
 
+/* YAML 1.1 booleans as libyaml leaves them: plain true/false only (no yes/no/on/off, which
+ * surprise people). */
+static void get_bool(struct ctx *c, const yaml_node_t *n, const char *key, bool *out)
+{
+	const char *s;
+
+	if (n == NULL)
+		return;
+	s = scalar(c, n, key);
+	if (s == NULL)
+		return;
+	if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && strcmp(s, "true") == 0)
+		*out = true;
+	else if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && strcmp(s, "false") == 0)
+		*out = false;
+	else
+		error_at(c, n, key, "expected true or false, got \"%s\"", s);
+}
+
+/* heartbeat: RFC 5847 §5. An interval below 30 s is refused (SHOULD NOT) unless the lab flag
+ * allow_short is set (PROTOCOL.md H8). */
+static void parse_heartbeat(struct ctx *c, const yaml_node_t *n)
+{
+	enum { INTERVAL, MISSING, FILE_, SHORT, N };
+	static const char *const keys[N] = {"interval_s", "missing_allowed", "restart_counter_file",
+					    "allow_short"};
+	struct cmd_config *cfg = c->cfg;
+	yaml_node_t *v[N];
+
+	if (!present(n))
+		return;
+	size_t old = dmm_yaml_push_key(&c->y, "heartbeat");
+	if (get_fields(c, n, NULL, keys, N, v)) {
+		get_bool(c, v[SHORT], keys[SHORT], &cfg->hb_allow_short);
+		if (get_uint(c, v[INTERVAL], keys[INTERVAL], 1, CMD_CFG_HB_INTERVAL_MAX_S,
+			     &cfg->hb_interval_s) > 0 &&
+		    cfg->hb_interval_s < CMD_CFG_HB_INTERVAL_MIN_S && !cfg->hb_allow_short)
+			error_at(c, v[INTERVAL], keys[INTERVAL],
+				 "%u is below %u s (RFC 5847 §5); allow_short: true for a lab",
+				 cfg->hb_interval_s, CMD_CFG_HB_INTERVAL_MIN_S);
+		get_uint(c, v[MISSING], keys[MISSING], 0, CMD_CFG_HB_MISSING_MAX,
+			 &cfg->hb_missing_allowed);
+		if (v[FILE_] != NULL) {
+			const char *s = scalar(c, v[FILE_], keys[FILE_]);
+
+			if (s == NULL)
+				;
+			else if (s[0] != '/')
+				error_at(c, v[FILE_], keys[FILE_],
+					 "must be an absolute path, got \"%s\"", s);
+			else if (strlen(s) + sizeof(".tmp") > CMD_CFG_PATH_MAX)
+				error_at(c, v[FILE_], keys[FILE_],
+					 "path longer than %zu characters",
+					 CMD_CFG_PATH_MAX - sizeof(".tmp"));
+			else
+				snprintf(cfg->hb_restart_file, sizeof(cfg->hb_restart_file), "%s",
+					 s);
+		}
+	}
+	dmm_yaml_pop(&c->y, old);
+}
+
 static void parse_root(struct ctx *c, const yaml_node_t *root)
 {
-	enum { ADDRESS, MODE, MAARS, LIFETIME, TIMERS, LIMITS, SOCKET, N_KEYS };
-	static const char *const keys[N_KEYS] = {
-	    "address", "mode", "maars", "lifetime", "timers", "limits", "control_socket"};
+	enum { ADDRESS, MODE, MAARS, LIFETIME, TIMERS, LIMITS, SOCKET, HEARTBEAT, N_KEYS };
+	static const char *const keys[N_KEYS] = {"address",	   "mode",     "maars",
+						 "lifetime",	   "timers",   "limits",
+						 "control_socket", "heartbeat"};
 	yaml_node_t *v[N_KEYS];
 
 	if (!get_fields(c, root, NULL, keys, N_KEYS, v))
@@ -267,6 +331,7 @@ static void parse_root(struct ctx *c, const yaml_node_t *root)
 	parse_timers(c, v[TIMERS]);
 	parse_limits(c, v[LIMITS]);
 	parse_socket(c, v[SOCKET]);
+	parse_heartbeat(c, v[HEARTBEAT]);
 	if (c->cfg->n_maars > 0 && cmd_config_maar_index(c->cfg, &c->cfg->address) >= 0)
 		error_at(c, v[ADDRESS], keys[ADDRESS], "is also listed in maars");
 }
@@ -282,6 +347,10 @@ static void defaults(struct cmd_config *cfg, const char *name)
 	cfg->timestamp_window_ms = CMD_CFG_DEF_TS_WINDOW_MS;
 	cfg->max_mns = CMD_CFG_DEF_MNS;
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", CMD_CFG_DEF_SOCKET);
+	cfg->hb_interval_s = CMD_CFG_DEF_HB_INTERVAL_S;
+	cfg->hb_missing_allowed = CMD_CFG_DEF_HB_MISSING;
+	snprintf(cfg->hb_restart_file, sizeof(cfg->hb_restart_file), "%s",
+		 CMD_CFG_DEF_RESTART_FILE);
 }
 
 static void parse_cb(struct dmm_yaml *y, const yaml_node_t *root)
@@ -289,8 +358,7 @@ static void parse_cb(struct dmm_yaml *y, const yaml_node_t *root)
 	parse_root((struct ctx *)y, root); /* y is the first member of struct ctx */
 }
 
-static int load(const char *name, const char *buf, size_t len, struct cmd_config *cfg,
-		FILE *err)
+static int load(const char *name, const char *buf, size_t len, struct cmd_config *cfg, FILE *err)
 {
 	struct ctx c = {.y = {.file = name, .err = err != NULL ? err : stderr}, .cfg = cfg};
 	int rc;

@@ -5,24 +5,34 @@
 #ifndef CMD_CONFIG_H
 #define CMD_CONFIG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "dmm_ip6.h"
 
-#define CMD_CFG_MAX_MAARS	   4096
-#define CMD_CFG_MAX_MNS		   (16u * 1024 * 1024)
-#define CMD_CFG_SOCK_PATH_MAX	   108 /* sizeof(sockaddr_un.sun_path) */
-#define CMD_CFG_LIFETIME_MAX_S	   262140 /* 0xffff units of 4 s (RFC 6275 §6.1.7) */
+#define CMD_CFG_MAX_MAARS      4096
+#define CMD_CFG_MAX_MNS	       (16u * 1024 * 1024)
+#define CMD_CFG_SOCK_PATH_MAX  108    /* sizeof(sockaddr_un.sun_path) */
+#define CMD_CFG_LIFETIME_MAX_S 262140 /* 0xffff units of 4 s (RFC 6275 §6.1.7) */
 
 /* Defaults (PROTOCOL.md §3.6). */
 #define CMD_CFG_DEF_LIFETIME_S	   3600
 #define CMD_CFG_DEF_LIFETIME_MAX_S 86400
-#define CMD_CFG_DEF_RELAY_AGG_MS   1000 /* relay PBA collection timeout; 0 = wait for all */
+#define CMD_CFG_DEF_RELAY_AGG_MS   1000	 /* relay PBA collection timeout; 0 = wait for all */
 #define CMD_CFG_DEF_BCE_DELETE_MS  10000 /* MinDelayBeforeBCEDelete, RFC 5213 §9.1 */
 #define CMD_CFG_DEF_TS_WINDOW_MS   300	 /* TimestampValidityWindow, RFC 5213 §9.1 */
 #define CMD_CFG_DEF_MNS		   65536
 #define CMD_CFG_DEF_SOCKET	   "/run/dmm-cmd.sock"
+/* Heartbeat (RFC 5847 §5): HEARTBEAT_INTERVAL 60 s, SHOULD NOT be < 30 s or > 3600 s;
+ * MISSING_HEARTBEATS_ALLOWED 3. */
+#define CMD_CFG_DEF_HB_INTERVAL_S 60
+#define CMD_CFG_HB_INTERVAL_MIN_S 30
+#define CMD_CFG_HB_INTERVAL_MAX_S 3600
+#define CMD_CFG_DEF_HB_MISSING	  3
+#define CMD_CFG_HB_MISSING_MAX	  1000
+#define CMD_CFG_PATH_MAX	  256
+#define CMD_CFG_DEF_RESTART_FILE  "/var/lib/dmm/cmd.restart"
 
 /* RFC 8885 §3.2-3.4. */
 enum cmd_mode {
@@ -44,6 +54,11 @@ struct cmd_config {
 	uint32_t timestamp_window_ms;
 	uint32_t max_mns; /* limits.mns: binding cache capacity */
 	char control_socket[CMD_CFG_SOCK_PATH_MAX];
+	/* heartbeat: RFC 5847 with every configured MAAR */
+	uint32_t hb_interval_s;			/* HEARTBEAT_INTERVAL */
+	uint32_t hb_missing_allowed;		/* MISSING_HEARTBEATS_ALLOWED */
+	bool hb_allow_short;			/* lab only: interval_s below 30 accepted */
+	char hb_restart_file[CMD_CFG_PATH_MAX]; /* Restart Counter of the last start */
 };
 
 /* Parse and validate path. On error returns a negative errno and writes one line per problem

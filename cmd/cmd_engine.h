@@ -68,5 +68,18 @@ void cmd_engine_stats_json(const struct cmd_engine *e, FILE *out);
  * oldest first. The whole listing is written (no cap): the shell buffers it and sends it as
  * the socket allows. */
 void cmd_engine_bce_json(const struct cmd_engine *e, uint64_t now_ms, FILE *out);
+/* One page of that listing: an array of at most limit entries starting at the offset-th one in
+ * walk order (the order is stable while the cache does not change; entries added or removed
+ * between pages may shift the rest by one). Returns the offset of the next page, or -1 when
+ * this page holds the last entry. Cost: a walk over offset + limit + 1 entries, so a listing
+ * fetched page by page visits O(N^2 / limit) entries in all (controlplane/cmd_sm.h has no
+ * cursor to resume from). */
+long long cmd_engine_bce_page_json(const struct cmd_engine *e, uint64_t now_ms,
+				   unsigned long long offset, unsigned limit, FILE *out);
+/* Heartbeat peer activity (RFC 5847 §3: requests only to peers with a binding): active[i] =
+ * cfg->maars[i] is the serving MAAR or a previous MAAR of at least one active BCE. One walk
+ * over the binding cache (stopped early once every MAAR is marked), one binary search per
+ * address seen. Returns the number of active MAARs. */
+unsigned cmd_engine_maar_activity(const struct cmd_engine *e, bool *active);
 
 #endif

@@ -4,6 +4,7 @@
  * actions onto the shell's. `bce` walks the binding cache with dmm_cmd_foreach(); stats
  * carry bce_count. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -12,11 +13,25 @@
 #include "cmd_sm.h"
 #include "dmm_log.h"
 
+/* A configured MAAR and its index in cfg->maars, sorted by address for the activity walk. */
+struct maar_ix {
+	struct dmm_ip6 addr;
+	unsigned idx;
+};
+
 struct cmd_engine {
 	struct dmm_cmd *sm;
 	uint64_t errors; /* dmm_cmd_input/tick returned a negative errno */
+	struct maar_ix *maars;
+	unsigned n_maars;
 	struct dmm_cmd_actions out;
 };
+
+static int maar_cmp(const void *x, const void *y)
+{
+	return memcmp(&((const struct maar_ix *)x)->addr, &((const struct maar_ix *)y)->addr,
+		      DMM_IP6_LEN);
+}
 
 struct cmd_engine *cmd_engine_create(const struct cmd_config *cfg, uint64_t now_ms)
 {
@@ -58,12 +73,22 @@ struct cmd_engine *cmd_engine_create(const struct cmd_config *cfg, uint64_t now_
 		free(e);
 		return NULL;
 	}
+	e->maars = calloc(cfg->n_maars ? cfg->n_maars : 1, sizeof(*e->maars));
+	if (e->maars == NULL) {
+		cmd_engine_destroy(e);
+		return NULL;
+	}
+	for (unsigned i = 0; i < cfg->n_maars; i++)
+		e->maars[i] = (struct maar_ix){.addr = cfg->maars[i], .idx = i};
+	e->n_maars = cfg->n_maars;
+	qsort(e->maars, e->n_maars, sizeof(*e->maars), maar_cmp);
 	return e;
 }
 
 void cmd_engine_destroy(struct cmd_engine *e)
 {
 	dmm_cmd_free(e->sm);
+	free(e->maars);
 	free(e);
 }
 
@@ -135,11 +160,10 @@ void cmd_engine_stats_json(const struct cmd_engine *e, FILE *out)
 		"\"relay_superseded\":%llu,\"pmaar_evicted\":%llu",
 		dmm_cmd_count(e->sm), U(e->errors), U(s->rx_pbu), U(s->rx_pba), U(s->rx_other),
 		U(s->drop_unknown_peer), U(s->drop_not_pbu_pba), U(s->drop_dereg_unknown),
-		U(s->drop_dereg_stranger), U(s->drop_pba_unmatched), U(accepted),
-		U(rejected), U(s->registrations), U(s->handovers), U(s->refreshes),
-		U(s->deregistrations), U(s->renewals), U(s->expired), U(s->deleted),
-		U(s->relay_timeouts), U(s->relay_late_pbas), U(s->relay_superseded),
-		U(s->pmaar_evicted));
+		U(s->drop_dereg_stranger), U(s->drop_pba_unmatched), U(accepted), U(rejected),
+		U(s->registrations), U(s->handovers), U(s->refreshes), U(s->deregistrations),
+		U(s->renewals), U(s->expired), U(s->deleted), U(s->relay_timeouts),
+		U(s->relay_late_pbas), U(s->relay_superseded), U(s->pmaar_evicted));
 #undef U
 }
 
@@ -204,6 +228,9 @@ struct bce_ctx {
 	FILE *out;
 	uint64_t now_ms;
 	bool first;
+	unsigned long long skip; /* entries before the page */
+	unsigned long long left; /* entries still to write; ULLONG_MAX = no limit */
+	bool more;		 /* an entry after the page exists */
 };
 
 static int bce_one(const struct dmm_cmd_binding *b, void *arg)
@@ -211,6 +238,16 @@ static int bce_one(const struct dmm_cmd_binding *b, void *arg)
 	struct bce_ctx *x = arg;
 	char a[DMM_IP6_STRLEN], p[DMM_PFX_STRLEN];
 	uint64_t left = 0;
+
+	if (x->skip > 0) {
+		x->skip--;
+		return 0;
+	}
+	if (x->left == 0) {
+		x->more = true;
+		return 1; /* one past the page: stop the walk */
+	}
+	x->left--;
 
 	if (b->state == DMM_CMD_BCE_ACTIVE && b->expire_ms > x->now_ms)
 		left = (b->expire_ms - x->now_ms + 999) / 1000;
@@ -231,9 +268,62 @@ static int bce_one(const struct dmm_cmd_binding *b, void *arg)
 
 void cmd_engine_bce_json(const struct cmd_engine *e, uint64_t now_ms, FILE *out)
 {
-	struct bce_ctx x = {.out = out, .now_ms = now_ms, .first = true};
+	struct bce_ctx x = {.out = out, .now_ms = now_ms, .first = true, .left = ULLONG_MAX};
 
 	fputc('[', out);
 	dmm_cmd_foreach(e->sm, bce_one, &x);
 	fputc(']', out);
+}
+
+long long cmd_engine_bce_page_json(const struct cmd_engine *e, uint64_t now_ms,
+				   unsigned long long offset, unsigned limit, FILE *out)
+{
+	struct bce_ctx x = {
+	    .out = out, .now_ms = now_ms, .first = true, .skip = offset, .left = limit};
+
+	fputc('[', out);
+	dmm_cmd_foreach(e->sm, bce_one, &x);
+	fputc(']', out);
+	return x.more ? (long long)(offset + limit) : -1;
+}
+
+struct act_ctx {
+	const struct cmd_engine *e;
+	bool *active;
+	unsigned n_active;
+};
+
+static void mark(struct act_ctx *x, const struct dmm_ip6 *a)
+{
+	struct maar_ix key = {.addr = *a};
+	const struct maar_ix *m = bsearch(&key, x->e->maars, x->e->n_maars, sizeof(key), maar_cmp);
+
+	if (m != NULL && !x->active[m->idx]) {
+		x->active[m->idx] = true;
+		x->n_active++;
+	}
+}
+
+static int act_one(const struct dmm_cmd_binding *b, void *arg)
+{
+	struct act_ctx *x = arg;
+
+	/* A de-registered entry waiting for deletion is no "active Binding Cache entry" (RFC
+	 * 5847 §3); its P-MAAR list is already empty. */
+	if (b->state != DMM_CMD_BCE_ACTIVE)
+		return 0;
+	mark(x, &b->smaar);
+	for (unsigned i = 0; i < b->n_pmaar; i++)
+		mark(x, &b->pmaar[i].addr);
+	return x->n_active == x->e->n_maars; /* every MAAR has one: stop early */
+}
+
+unsigned cmd_engine_maar_activity(const struct cmd_engine *e, bool *active)
+{
+	struct act_ctx x = {.e = e, .active = active};
+
+	memset(active, 0, e->n_maars * sizeof(*active));
+	if (e->n_maars > 0)
+		dmm_cmd_foreach(e->sm, act_one, &x);
+	return x.n_active;
 }

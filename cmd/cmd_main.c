@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -26,6 +27,7 @@
 #include "cmd_engine.h"
 #include "dmm_log.h"
 #include "dmm_mh.h"
+#include "hb_sm.h"
 
 #define LOG_MOD	     "cmd"
 #define RX_BURST     64	  /* datagrams read per wake-up before other fds get a turn */
@@ -34,23 +36,27 @@
 #define LOG_PER_SEC  10	  /* rate limit of per-packet log lines */
 #define TICK_ROUNDS  64	  /* cmd_engine_tick() calls per timer wake-up */
 #define N_MH_ERR     17	  /* DMM_MH_E_TRUNCATED (-1001) .. DMM_MH_E_INVALID (-1017) */
+#define BCE_PAGE_DEF 1000 /* control request "bce [offset [limit]]" */
+#define BCE_PAGE_MAX 10000
 
 /* JSON names of the parse errors, indexed by -1001 - err. */
 static const char *const mh_err_key[N_MH_ERR] = {
-    "truncated",     "bad_len",	      "bad_checksum", "unknown_type",  "bad_proto",
-    "hdrlen_short",  "opt_truncated", "opt_bad_len",  "opt_duplicate", "too_many",
-    "bad_prefix_len", "mnid_subtype", "mnid_empty",   "mnid_nul",      "nospace",
-    "too_big",	     "invalid"};
+    "truncated",      "bad_len",       "bad_checksum", "unknown_type",	"bad_proto",
+    "hdrlen_short",   "opt_truncated", "opt_bad_len",  "opt_duplicate", "too_many",
+    "bad_prefix_len", "mnid_subtype",  "mnid_empty",   "mnid_nul",	"nospace",
+    "too_big",	      "invalid"};
 
 struct counters {
 	uint64_t rx;		 /* datagrams received */
 	uint64_t rx_not_allowed; /* sender not in maars */
 	uint64_t rx_bad[N_MH_ERR];
-	uint64_t rx_bad_other;	 /* oversized datagram, multicast destination, no pktinfo */
-	uint64_t rx_valid;	 /* handed to the engine */
+	uint64_t rx_bad_other; /* oversized datagram, multicast destination, no pktinfo */
+	uint64_t rx_valid;     /* handed to the engine */
 	uint64_t tx;
 	uint64_t tx_errors;
 	uint64_t timer_ticks;
+	/* heartbeat events (RFC 5847), see hb_sm.h */
+	uint64_t hb_unreachable, hb_reachable, hb_restarted, hb_disabled, hb_timer_ticks;
 };
 
 struct client {
@@ -70,12 +76,22 @@ struct daemon {
 	struct counters st;
 	struct client cl[MAX_CLIENTS];
 	struct cmd_actions act; /* big: kept here rather than on the stack */
+	/* heartbeat with the configured MAARs: its own timerfd on CLOCK_MONOTONIC (only
+	 * intervals matter, and the PBU clock may be stepped) */
+	struct dmm_hb *hb;
+	int hb_tfd;
+	uint32_t restart_counter; /* ours, this start's */
+	bool restarted;		  /* a previous start was recorded: state was lost */
+	bool *active;		  /* per cfg->maars: has a binding here */
+	unsigned n_active;
+	uint64_t activity_ms; /* last activity walk (monotonic) */
+	struct dmm_hb_actions hb_act;
 	/* log rate limit */
 	uint64_t log_sec, log_n, log_suppressed;
 };
 
 /* epoll data: fd kinds, clients as CLIENT_BASE + slot */
-enum { EV_RAW = 1, EV_TIMER, EV_SIGNAL, EV_CTL, EV_CLIENT_BASE = 100 };
+enum { EV_RAW = 1, EV_TIMER, EV_SIGNAL, EV_CTL, EV_HB_TIMER, EV_CLIENT_BASE = 100 };
 
 static uint64_t now_ms(void)
 {
@@ -85,8 +101,15 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* --- logging --- */
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
 
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* --- logging --- */
 
 static void syslog_backend(const char *module, enum dmm_log_level level, const char *fmt,
 			   va_list ap)
@@ -198,6 +221,96 @@ static void run_actions(struct daemon *d)
 		timer_rearm(d);
 }
 
+static void hb_timer_arm(struct daemon *d, uint64_t at_ms)
+{
+	struct itimerspec its = {0};
+
+	its.it_value.tv_sec = (time_t)(at_ms / 1000);
+	its.it_value.tv_nsec = (long)(at_ms % 1000) * 1000000;
+	if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+		its.it_value.tv_nsec = 1; /* all zero would disarm */
+	if (timerfd_settime(d->hb_tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+		dmm_log(LOG_MOD, DMM_LOG_ERR, "heartbeat timerfd_settime: %s", strerror(errno));
+}
+
+/* The heartbeat machine's actions. Events are logged (not rate-limited: at most one per MAAR
+ * per interval) and counted. [choice] The CMD keeps the BCEs of an unreachable or restarted
+ * MAAR until their lifetime ends (cmd/README.md). */
+static void run_hb_actions(struct daemon *d)
+{
+	for (unsigned i = 0; i < d->hb_act.n; i++) {
+		const struct dmm_hb_action *a = &d->hb_act.a[i];
+		char p[DMM_IP6_STRLEN];
+
+		dmm_ip6_fmt(&a->peer, p);
+		switch (a->type) {
+		case DMM_HB_ACT_SEND:
+			send_msg(d, &a->peer, &a->msg);
+			break;
+		case DMM_HB_ACT_ARM:
+			hb_timer_arm(d, a->at_ms);
+			break;
+		case DMM_HB_ACT_UNREACHABLE:
+			d->st.hb_unreachable++;
+			dmm_log(LOG_MOD, DMM_LOG_WARNING,
+				"MAAR %s unreachable: more than %u heartbeats unanswered (its BCEs "
+				"are kept until their lifetime ends)",
+				p, d->cfg->hb_missing_allowed);
+			break;
+		case DMM_HB_ACT_REACHABLE:
+			d->st.hb_reachable++;
+			dmm_log(LOG_MOD, DMM_LOG_NOTICE, "MAAR %s reachable again", p);
+			break;
+		case DMM_HB_ACT_RESTARTED:
+			d->st.hb_restarted++;
+			dmm_log(LOG_MOD, DMM_LOG_WARNING,
+				"MAAR %s restarted: Restart Counter %u -> %u (its BCEs are kept "
+				"until their lifetime ends)",
+				p, a->old_rc, a->new_rc);
+			break;
+		case DMM_HB_ACT_DISABLED:
+			d->st.hb_disabled++;
+			dmm_log(LOG_MOD, DMM_LOG_NOTICE,
+				"MAAR %s answered a heartbeat with Binding Error status 2: no more "
+				"heartbeats to it",
+				p);
+			break;
+		}
+	}
+	d->hb_act.n = 0;
+}
+
+/* RFC 5847 §3 (H3): requests only to MAARs with a binding here. One walk over the binding
+ * cache per interval (cmd_engine_maar_activity). */
+static void hb_refresh_activity(struct daemon *d)
+{
+	d->n_active = cmd_engine_maar_activity(d->eng, d->active);
+	for (unsigned i = 0; i < d->cfg->n_maars; i++)
+		dmm_hb_set_active(d->hb, &d->cfg->maars[i], d->active[i]);
+}
+
+static void on_hb_timer(struct daemon *d)
+{
+	uint64_t expirations, now;
+
+	if (read(d->hb_tfd, &expirations, sizeof(expirations)) < 0)
+		return;
+	now = mono_ms();
+	d->st.hb_timer_ticks++;
+	/* Peers added together are due together: one walk per interval, not per wake-up. */
+	if (d->activity_ms == 0 || now - d->activity_ms >= d->cfg->hb_interval_s * 500ull) {
+		hb_refresh_activity(d);
+		d->activity_ms = now;
+	}
+	for (int i = 0; i < TICK_ROUNDS; i++) {
+		int rc = dmm_hb_tick(d->hb, now, &d->hb_act);
+
+		run_hb_actions(d); /* ends with an ARM: the next due time, or now if MORE */
+		if (rc != DMM_HB_MORE)
+			break;
+	}
+}
+
 /* RFC 6275 §9.2: an unknown MH type is answered with Binding Error status 2 (Home Address
  * :: as no HAO is ever accepted); the sender is a configured unicast MAAR. */
 static void send_binding_error(struct daemon *d, const struct dmm_ip6 *dst)
@@ -223,8 +336,8 @@ static void rx_one(struct daemon *d, const uint8_t *buf, ssize_t n, int flags,
 	if (cmd_config_maar_index(d->cfg, &src) < 0) {
 		d->st.rx_not_allowed++;
 		if (log_ok(d))
-			dmm_log(LOG_MOD, DMM_LOG_NOTICE, "dropped MH from %s: not a configured MAAR",
-				dmm_ip6_fmt(&src, a));
+			dmm_log(LOG_MOD, DMM_LOG_NOTICE,
+				"dropped MH from %s: not a configured MAAR", dmm_ip6_fmt(&src, a));
 		return;
 	}
 	if ((flags & MSG_TRUNC) || pi == NULL) {
@@ -262,6 +375,14 @@ static void rx_one(struct daemon *d, const uint8_t *buf, ssize_t n, int flags,
 		dmm_mh_format(&m, line, sizeof(line));
 		dmm_log(LOG_MOD, DMM_LOG_DEBUG, "rx from %s: %s", dmm_ip6_fmt(&src, a), line);
 	}
+	/* Heartbeats are the heartbeat machine's; a Binding Error may answer one of its
+	 * requests (H7) and also goes to the engine, which counts it. */
+	if (m.type == DMM_MH_HB || m.type == DMM_MH_BE) {
+		dmm_hb_input(d->hb, mono_ms(), &src, &m, &d->hb_act);
+		run_hb_actions(d);
+		if (m.type == DMM_MH_HB)
+			return;
+	}
 	d->act.n = 0;
 	d->act.dropped = 0;
 	cmd_engine_input(d->eng, now_ms(), &src, &dst, &m, &d->act);
@@ -289,8 +410,7 @@ static void rx_raw(struct daemon *d)
 		ssize_t n = recvmsg(d->raw, &mh, 0);
 
 		if (n < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-			    log_ok(d))
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && log_ok(d))
 				dmm_log(LOG_MOD, DMM_LOG_ERR, "recvmsg: %s", strerror(errno));
 			return;
 		}
@@ -366,11 +486,73 @@ static void write_stats(struct daemon *d, FILE *f)
 		(unsigned long long)bad);
 	for (int i = 0; i < N_MH_ERR; i++)
 		fprintf(f, "\"%s\":%llu,", mh_err_key[i], (unsigned long long)s->rx_bad[i]);
-	fprintf(f,
-		"\"other\":%llu},\"tx\":%llu,\"tx_errors\":%llu,\"timer_ticks\":%llu",
+	fprintf(f, "\"other\":%llu},\"tx\":%llu,\"tx_errors\":%llu,\"timer_ticks\":%llu",
 		(unsigned long long)s->rx_bad_other, (unsigned long long)s->tx,
 		(unsigned long long)s->tx_errors, (unsigned long long)s->timer_ticks);
 	cmd_engine_stats_json(d->eng, f);
+	const struct dmm_hb_stats *h = dmm_hb_get_stats(d->hb);
+#define U(x) (unsigned long long)(x)
+	fprintf(f,
+		",\"heartbeat\":{\"interval_s\":%u,\"restart_counter\":%u,\"peers\":%u,"
+		"\"peers_active\":%u,\"peer_unreachable\":%llu,\"peer_reachable\":%llu,"
+		"\"peer_restarted\":%llu,\"peer_disabled\":%llu,\"rx_req\":%llu,\"rx_resp\":%llu,"
+		"\"rx_unsolicited\":%llu,\"rx_resp_unmatched\":%llu,\"rx_resp_no_counter\":%llu,"
+		"\"rx_be\":%llu,\"tx_req\":%llu,\"tx_resp\":%llu,\"tx_unsolicited\":%llu,"
+		"\"timer_ticks\":%llu}",
+		d->cfg->hb_interval_s, d->restart_counter, dmm_hb_peer_count(d->hb), d->n_active,
+		U(s->hb_unreachable), U(s->hb_reachable), U(s->hb_restarted), U(s->hb_disabled),
+		U(h->rx_req), U(h->rx_resp), U(h->rx_unsolicited), U(h->rx_resp_unmatched),
+		U(h->rx_resp_no_counter), U(h->rx_be), U(h->tx_req), U(h->tx_resp),
+		U(h->tx_unsolicited), U(s->hb_timer_ticks));
+#undef U
+	fputs("}\n", f);
+}
+
+/* A plain decimal, nothing else (no sign, no blanks, no 0x). */
+static bool parse_ull(const char *s, unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v = 0;
+
+	if (*s == '\0' || strlen(s) > 20)
+		return false;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' || v > (max - (unsigned)(*s - '0')) / 10)
+			return false;
+		v = v * 10 + (unsigned)(*s - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/* "bce [offset [limit]]": one page of the binding cache, so that a huge cache never builds a
+ * huge answer: {"entries":[...],"offset":O,"next":N or null}. */
+static void write_bce_page(struct daemon *d, char *args, FILE *f)
+{
+	unsigned long long offset = 0, limit = BCE_PAGE_DEF;
+	char *tok[3] = {NULL}, *save = NULL;
+	int n = 0;
+	long long next;
+
+	for (char *t = strtok_r(args, " ", &save); t != NULL; t = strtok_r(NULL, " ", &save)) {
+		if (n == 2) {
+			n = 3; /* too many */
+			break;
+		}
+		tok[n++] = t;
+	}
+	if (n > 2 || (n >= 1 && !parse_ull(tok[0], (unsigned long long)LLONG_MAX / 2, &offset)) ||
+	    (n == 2 && (!parse_ull(tok[1], BCE_PAGE_MAX, &limit) || limit == 0))) {
+		fprintf(f, "{\"error\":\"usage: bce [offset [limit]], limit 1..%d\"}\n",
+			BCE_PAGE_MAX);
+		return;
+	}
+	fputs("{\"entries\":", f);
+	next = cmd_engine_bce_page_json(d->eng, now_ms(), offset, (unsigned)limit, f);
+	fprintf(f, ",\"offset\":%llu,\"next\":", offset);
+	if (next < 0)
+		fputs("null", f);
+	else
+		fprintf(f, "%lld", next);
 	fputs("}\n", f);
 }
 
@@ -393,15 +575,15 @@ static void client_answer(struct daemon *d, struct client *c)
 		fputs("{\"error\":\"request line too long\"}\n", f);
 	else if (strcmp(req, "stats") == 0)
 		write_stats(d, f);
-	else if (strcmp(req, "bce") == 0) {
-		cmd_engine_bce_json(d->eng, now_ms(), f);
-		fputc('\n', f);
-	} else
-		fputs("{\"error\":\"unknown request; try stats or bce\"}\n", f);
+	else if (strncmp(req, "bce", 3) == 0 && (req[3] == '\0' || req[3] == ' '))
+		write_bce_page(d, req + 3, f);
+	else
+		fputs("{\"error\":\"unknown request; try stats or bce [offset [limit]]\"}\n", f);
 	fclose(f);
 	c->out_len = len;
 	c->out_off = 0;
-	struct epoll_event ev = {.events = EPOLLOUT, .data.u64 = EV_CLIENT_BASE + (uint64_t)(c - d->cl)};
+	struct epoll_event ev = {.events = EPOLLOUT,
+				 .data.u64 = EV_CLIENT_BASE + (uint64_t)(c - d->cl)};
 	if (epoll_ctl(d->ep, EPOLL_CTL_MOD, c->fd, &ev) < 0)
 		client_close(d, c);
 }
@@ -431,8 +613,8 @@ static void on_client(struct daemon *d, struct client *c, uint32_t events)
 		return;
 	}
 	for (;;) {
-		ssize_t n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - 1 - c->in_len,
-				 MSG_DONTWAIT);
+		ssize_t n =
+		    recv(c->fd, c->in + c->in_len, sizeof(c->in) - 1 - c->in_len, MSG_DONTWAIT);
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (n <= 0) { /* error, or EOF before a full line: answer what came */
@@ -524,11 +706,116 @@ static int open_ctl(const char *path)
 	return fd;
 }
 
+/* RFC 5847 §3.2: the Restart Counter is state preserved across reboots, incremented each time
+ * the node restarts and loses its PMIPv6 session state. dmm-cmd keeps no binding cache across
+ * restarts, so every start loses state: the file holds the counter of the last start; it is
+ * read (absent = 0), incremented and written back (temporary file, fsync, rename, fsync of the
+ * directory) before the first heartbeat goes out. *restarted: a previous start was recorded.
+ * The counter wraps at 2^32 (a peer still sees a different value). */
+static int restart_counter_bump(const char *path, uint32_t *counter, bool *restarted)
+{
+	char buf[32], tmp[CMD_CFG_PATH_MAX + 8], dir[CMD_CFG_PATH_MAX];
+	unsigned long long prev = 0;
+	char *slash;
+	int fd, n, rc = 0;
+	FILE *f = fopen(path, "re");
+
+	*restarted = false;
+	if (f != NULL) {
+		bool ok = fgets(buf, sizeof(buf), f) != NULL;
+
+		fclose(f);
+		buf[ok ? strcspn(buf, "\n") : 0] = '\0';
+		if (!ok || !parse_ull(buf, UINT32_MAX, &prev))
+			return DMM_LOG_RET(-EINVAL, LOG_MOD,
+					   "%s: not a restart counter (a decimal 0..%u); fix or "
+					   "remove it",
+					   path, UINT32_MAX);
+		*restarted = true;
+	} else if (errno != ENOENT) {
+		return DMM_LOG_RET(-errno, LOG_MOD, "%s: %s", path, strerror(errno));
+	}
+	*counter = (uint32_t)(prev + 1);
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0'; /* a file in / */
+	else
+		*slash = '\0';
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return DMM_LOG_RET(-errno, LOG_MOD, "mkdir %s: %s", dir, strerror(errno));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return DMM_LOG_RET(-errno, LOG_MOD, "%s: %s", tmp, strerror(errno));
+	n = snprintf(buf, sizeof(buf), "%u\n", *counter);
+	errno = 0;
+	if (write(fd, buf, (size_t)n) != n || fsync(fd) < 0)
+		rc = errno != 0 ? -errno : -EIO;
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		unlink(tmp);
+		return DMM_LOG_RET(rc, LOG_MOD, "writing %s: %s", path, strerror(-rc));
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) { /* the rename itself must survive a crash */
+		fsync(fd);
+		close(fd);
+	}
+	return 0;
+}
+
+/* The heartbeat machine with every configured MAAR as a peer; after a restart (every start
+ * but the first, see above) an unsolicited response to each of them (RFC 5847 §3.2, H6). */
+static int setup_heartbeat(struct daemon *d)
+{
+	const struct cmd_config *cfg = d->cfg;
+	struct dmm_hb_config hc;
+	uint64_t now = mono_ms();
+	unsigned cursor = 0;
+	int rc, err = 0;
+
+	rc = restart_counter_bump(cfg->hb_restart_file, &d->restart_counter, &d->restarted);
+	if (rc < 0)
+		return rc;
+	dmm_hb_config_default(&hc);
+	hc.addr = cfg->address;
+	hc.interval_ms = cfg->hb_interval_s * 1000;
+	hc.allow_short = cfg->hb_allow_short;
+	hc.missing_allowed = cfg->hb_missing_allowed;
+	hc.restart_counter = d->restart_counter;
+	hc.max_peers = cfg->n_maars > 0 ? cfg->n_maars : 1;
+	d->hb = dmm_hb_new(&hc, &err);
+	d->active = calloc(hc.max_peers, sizeof(*d->active));
+	if (d->hb == NULL || d->active == NULL)
+		return DMM_LOG_RET(d->hb == NULL ? err : -ENOMEM, LOG_MOD, "heartbeat: %s",
+				   strerror(d->hb == NULL ? -err : ENOMEM));
+	for (unsigned i = 0; i < cfg->n_maars; i++)
+		dmm_hb_peer_add(d->hb, now, &cfg->maars[i]);
+	d->hb_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d->hb_tfd < 0)
+		return DMM_LOG_RET(-errno, LOG_MOD, "timerfd: %s", strerror(errno));
+	if (dmm_hb_next_due(d->hb) != 0)
+		hb_timer_arm(d, dmm_hb_next_due(d->hb));
+	dmm_log(LOG_MOD, DMM_LOG_NOTICE, "Restart Counter %u (%s), heartbeat every %u s",
+		d->restart_counter, d->restarted ? "restart: state lost" : "first start",
+		cfg->hb_interval_s);
+	if (d->restarted)
+		do {
+			rc = dmm_hb_announce(d->hb, &cursor, &d->hb_act);
+			run_hb_actions(d);
+		} while (rc == DMM_HB_MORE);
+	return 0;
+}
+
 static int setup(struct daemon *d)
 {
 	sigset_t mask;
 
-	d->ep = d->raw = d->tfd = d->sfd = d->ctl = -1;
+	d->ep = d->raw = d->tfd = d->sfd = d->ctl = d->hb_tfd = -1;
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		d->cl[i].fd = -1;
 	sigemptyset(&mask);
@@ -553,8 +840,12 @@ static int setup(struct daemon *d)
 	if (d->eng == NULL)
 		return DMM_LOG_RET(-ENOMEM, LOG_MOD, "cannot create the %s engine",
 				   cmd_engine_name());
+	int rc = setup_heartbeat(d);
+	if (rc < 0)
+		return rc;
 	if (ep_add(d, d->raw, EPOLLIN, EV_RAW) < 0 || ep_add(d, d->tfd, EPOLLIN, EV_TIMER) < 0 ||
-	    ep_add(d, d->sfd, EPOLLIN, EV_SIGNAL) < 0 || ep_add(d, d->ctl, EPOLLIN, EV_CTL) < 0)
+	    ep_add(d, d->sfd, EPOLLIN, EV_SIGNAL) < 0 || ep_add(d, d->ctl, EPOLLIN, EV_CTL) < 0 ||
+	    ep_add(d, d->hb_tfd, EPOLLIN, EV_HB_TIMER) < 0)
 		return DMM_LOG_RET(-errno, LOG_MOD, "epoll_ctl: %s", strerror(errno));
 	return 0;
 }
@@ -568,12 +859,14 @@ static void teardown(struct daemon *d)
 		close(d->ctl);
 		unlink(d->cfg->control_socket);
 	}
-	int fds[] = {d->raw, d->tfd, d->sfd, d->ep};
+	int fds[] = {d->raw, d->tfd, d->sfd, d->ep, d->hb_tfd};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	if (d->eng != NULL)
 		cmd_engine_destroy(d->eng);
+	dmm_hb_free(d->hb);
+	free(d->active);
 }
 
 static void loop(struct daemon *d)
@@ -596,6 +889,8 @@ static void loop(struct daemon *d)
 				rx_raw(d);
 			else if (tag == EV_TIMER)
 				on_timer(d);
+			else if (tag == EV_HB_TIMER)
+				on_hb_timer(d);
 			else if (tag == EV_SIGNAL)
 				on_signal(d);
 			else if (tag == EV_CTL)
@@ -663,8 +958,7 @@ int main(int argc, char **argv)
 		rc = cmd_config_load(check, &cfg, stderr);
 		if (rc < 0)
 			return 1;
-		printf("%s: OK (mode %s, %u MAARs)\n", check, cmd_mode_name(cfg.mode),
-		       cfg.n_maars);
+		printf("%s: OK (mode %s, %u MAARs)\n", check, cmd_mode_name(cfg.mode), cfg.n_maars);
 		cmd_config_free(&cfg);
 		return 0;
 	}

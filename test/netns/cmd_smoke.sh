@@ -63,6 +63,7 @@ address: 2001:db8:ff::100
 mode: relay
 maars: [2001:db8:ff::1, 2001:db8:ff::2]
 control_socket: $WORK/cmd.sock
+heartbeat: {restart_counter_file: $WORK/cmd.restart}
 YAML
 "$CMD" --check-config "$WORK/cmd.yaml" || fail "--check-config"
 
@@ -185,7 +186,9 @@ st = ctl("stats")
 check(st["expired"] == 1 and st["timer_ticks"] >= 1 and st["bce_count"] == 1,
       "mn2 expired by the timer (expired=%d ticks=%d bce=%d)"
       % (st["expired"], st["timer_ticks"], st["bce_count"]))
-bce = ctl("bce")
+page = ctl("bce")
+check(page.get("next", 0) is None and page.get("offset") == 0, "bce: one page, next null")
+bce = page["entries"]
 check(isinstance(bce, list) and len(bce) == 1, "bce lists one MN: %s" % json.dumps(bce))
 e = bce[0]
 check(e["mn_id"] == "mn1@example.net" and e["state"] == "active", "bce: mn1, active")
@@ -197,7 +200,7 @@ check(0 < e["lifetime_s"] <= 3600 and e["p_maars"] == [], "bce: lifetime left, n
 maar2 = raw("2001:db8:ff::2")
 maar2.sendto(pbu(1, b"mn1@example.net", "2001:db8:3::"), (CMD, 0))
 time.sleep(0.3)
-bce = ctl("bce")
+bce = ctl("bce")["entries"]
 print(json.dumps(bce))
 check(len(bce) == 1 and bce[0]["serving"] == "2001:db8:ff::2"
       and bce[0]["hnp"] == "2001:db8:3::/64"

@@ -92,6 +92,10 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.timestamp_window_ms, 300);
 	assert_int_equal(cfg.max_mns, CMD_CFG_DEF_MNS);
 	assert_string_equal(cfg.control_socket, "/run/dmm-cmd.sock");
+	assert_int_equal(cfg.hb_interval_s, 60);
+	assert_int_equal(cfg.hb_missing_allowed, 3);
+	assert_false(cfg.hb_allow_short);
+	assert_string_equal(cfg.hb_restart_file, "/var/lib/dmm/cmd.restart");
 	cmd_config_free(&cfg);
 	assert_empty(&cfg);
 }
@@ -155,6 +159,9 @@ static void test_example(void **state)
 	assert_int_equal(cmd_config_load(DMM_CMD_EXAMPLE_CONFIG, &cfg, NULL), 0);
 	assert_int_equal(cfg.mode, CMD_MODE_RELAY);
 	assert_true(cfg.n_maars >= 1);
+	assert_int_equal(cfg.hb_interval_s, 60); /* the example documents the RFC defaults */
+	assert_int_equal(cfg.hb_missing_allowed, 3);
+	assert_false(cfg.hb_allow_short);
 	cmd_config_free(&cfg);
 }
 
@@ -164,8 +171,8 @@ static void test_missing_required(void **state)
 {
 	(void)state;
 	assert_errors("limits: {mns: 5}\n", "t.yaml:1:1: address: required key is missing\n"
-					     "t.yaml:1:1: mode: required key is missing\n"
-					     "t.yaml:1:1: maars: required key is missing\n");
+					    "t.yaml:1:1: mode: required key is missing\n"
+					    "t.yaml:1:1: maars: required key is missing\n");
 }
 
 static void test_unknown_duplicate(void **state)
@@ -226,8 +233,9 @@ static void test_ranges(void **state)
 		      "t.yaml:4:33: lifetime.max_s: 262141 out of range 1..262140\n");
 	assert_errors(BASE "lifetime: {default_s: 100, max_s: 50}\n",
 		      "t.yaml:4:23: lifetime.default_s: 100 is larger than lifetime.max_s (50)\n");
-	assert_errors(BASE "lifetime: {max_s: 50}\n",
-		      "t.yaml:4:19: lifetime.max_s: 50 is smaller than lifetime.default_s (3600)\n");
+	assert_errors(
+	    BASE "lifetime: {max_s: 50}\n",
+	    "t.yaml:4:19: lifetime.max_s: 50 is smaller than lifetime.default_s (3600)\n");
 	assert_errors(BASE "timers:\n  relay_aggregation_ms: 60001\n"
 			   "  min_delay_before_bce_delete_ms: 3600001\n"
 			   "  timestamp_window_ms: 0\n",
@@ -251,10 +259,67 @@ static void test_control_socket(void **state)
 	char yaml[512];
 
 	(void)state;
-	assert_errors(BASE "control_socket: run/x.sock\n",
-		      "t.yaml:4:17: control_socket: must be an absolute path, got \"run/x.sock\"\n");
+	assert_errors(
+	    BASE "control_socket: run/x.sock\n",
+	    "t.yaml:4:17: control_socket: must be an absolute path, got \"run/x.sock\"\n");
 	snprintf(yaml, sizeof(yaml), BASE "control_socket: /%0108d\n", 0);
 	assert_errors(yaml, "t.yaml:4:17: control_socket: path longer than 107 characters\n");
+}
+
+static void test_heartbeat(void **state)
+{
+	struct cmd_config cfg;
+	char yaml[512];
+
+	(void)state;
+	assert_loads(BASE "heartbeat: {interval_s: 3600, missing_allowed: 0,\n"
+			  "  restart_counter_file: /tmp/r}\n",
+		     &cfg);
+	assert_int_equal(cfg.hb_interval_s, 3600);
+	assert_int_equal(cfg.hb_missing_allowed, 0);
+	assert_false(cfg.hb_allow_short);
+	assert_string_equal(cfg.hb_restart_file, "/tmp/r");
+	cmd_config_free(&cfg);
+	/* H8: the lab flag lets a 1 s interval through, in either key order */
+	assert_loads(BASE "heartbeat: {interval_s: 1, allow_short: true}\n", &cfg);
+	assert_int_equal(cfg.hb_interval_s, 1);
+	assert_true(cfg.hb_allow_short);
+	cmd_config_free(&cfg);
+	assert_loads(BASE "heartbeat: {allow_short: true, interval_s: 29}\n", &cfg);
+	assert_int_equal(cfg.hb_interval_s, 29);
+	cmd_config_free(&cfg);
+	assert_loads(BASE "heartbeat: {interval_s: 30}\n", &cfg); /* the RFC's lowest */
+	assert_int_equal(cfg.hb_interval_s, 30);
+	cmd_config_free(&cfg);
+	/* H8: below 30 s without the flag, or with it false, is a config error */
+	assert_errors(BASE "heartbeat: {interval_s: 29}\n",
+		      "t.yaml:4:25: heartbeat.interval_s: 29 is below 30 s (RFC 5847 §5); "
+		      "allow_short: true for a lab\n");
+	assert_errors(BASE "heartbeat:\n  allow_short: false\n  interval_s: 1\n",
+		      "t.yaml:6:15: heartbeat.interval_s: 1 is below 30 s (RFC 5847 §5); "
+		      "allow_short: true for a lab\n");
+	assert_errors(BASE "heartbeat: {interval_s: 3601, missing_allowed: 1001}\n",
+		      "t.yaml:4:25: heartbeat.interval_s: 3601 out of range 1..3600\n"
+		      "t.yaml:4:48: heartbeat.missing_allowed: 1001 out of range 0..1000\n");
+	assert_errors(BASE "heartbeat: {interval_s: 0, allow_short: true}\n",
+		      "t.yaml:4:25: heartbeat.interval_s: 0 out of range 1..3600\n");
+	assert_errors(BASE "heartbeat: {allow_short: yes}\n",
+		      "t.yaml:4:26: heartbeat.allow_short: expected true or false, got \"yes\"\n");
+	assert_errors(BASE "heartbeat: {allow_short: \"true\"}\n",
+		      "t.yaml:4:26: heartbeat.allow_short: expected true or false, got \"true\"\n");
+	assert_errors(BASE "heartbeat: {restart_counter_file: var/x}\n",
+		      "t.yaml:4:35: heartbeat.restart_counter_file: must be an absolute path, got "
+		      "\"var/x\"\n");
+	snprintf(yaml, sizeof(yaml), BASE "heartbeat: {restart_counter_file: /%0251d}\n", 0);
+	assert_errors(yaml, "t.yaml:4:35: heartbeat.restart_counter_file: path longer than 251 "
+			    "characters\n");
+	snprintf(yaml, sizeof(yaml), BASE "heartbeat: {restart_counter_file: /%0250d}\n", 0);
+	assert_loads(yaml, &cfg);
+	assert_int_equal(strlen(cfg.hb_restart_file), 251);
+	cmd_config_free(&cfg);
+	assert_errors(BASE "heartbeat: {interval: 60}\n",
+		      "t.yaml:4:13: heartbeat.interval: unknown key\n");
+	assert_errors(BASE "heartbeat: 60\n", "t.yaml:4:12: heartbeat: expected a mapping\n");
 }
 
 static void test_yaml_level(void **state)
@@ -284,13 +349,20 @@ static void test_file_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_defaults),	      cmocka_unit_test(test_full),
-	    cmocka_unit_test(test_modes),	      cmocka_unit_test(test_example),
-	    cmocka_unit_test(test_missing_required), cmocka_unit_test(test_unknown_duplicate),
-	    cmocka_unit_test(test_bad_addresses),    cmocka_unit_test(test_maars),
-	    cmocka_unit_test(test_mode),	      cmocka_unit_test(test_ranges),
-	    cmocka_unit_test(test_control_socket),   cmocka_unit_test(test_yaml_level),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_modes),
+	    cmocka_unit_test(test_example),
+	    cmocka_unit_test(test_missing_required),
+	    cmocka_unit_test(test_unknown_duplicate),
+	    cmocka_unit_test(test_bad_addresses),
+	    cmocka_unit_test(test_maars),
+	    cmocka_unit_test(test_mode),
+	    cmocka_unit_test(test_ranges),
+	    cmocka_unit_test(test_control_socket),
+	    cmocka_unit_test(test_yaml_level),
 	    cmocka_unit_test(test_file_errors),
+	    cmocka_unit_test(test_heartbeat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
