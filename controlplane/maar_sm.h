@@ -169,6 +169,13 @@ struct dmm_maar_stats {
 	uint64_t registrations, handovers, refreshes, rejections;
 	uint64_t anchor_moves, remote_anchors_added, deregistrations, expirations;
 	uint64_t prefixes_allocated, prefixes_released;
+	/* Added with the implementation (maar_sm.c). */
+	uint64_t drop_malformed;     /* missing MN-ID / HNP, prefix length != 64, bad echo ... */
+	uint64_t drop_dereg_unknown; /* lifetime-0 PBU from the CMD for an unknown MN: ignored */
+	uint64_t remote_skipped;     /* Previous MAAR option not usable (own address, not a /64,
+				      * remote list or peer table full) */
+	uint64_t events_dropped;     /* ANCHOR_ADDED events left out for lack of action room */
+	uint64_t pba_rejected_sent;  /* PBAs >= 128 sent (P9 128, 155) */
 };
 
 /* ---- the state machine ------------------------------------------------------------------ */
@@ -238,6 +245,11 @@ struct dmm_maar_session {
 	uint16_t last_seq;
 	bool pbu_outstanding;
 	uint32_t retx_ms;      /* current retransmission timeout */
+	/* Added with the implementation: the session's other deadlines (0 = none). */
+	uint64_t refresh_ms;   /* SERVING: next HI=5 refresh */
+	uint64_t grace_ms;     /* DETACHED: end of the detach grace */
+	uint64_t retx_at_ms;   /* outstanding PBU: next retransmission (DEREGISTERING: removal) */
+	bool pbu_queued;       /* a PBU waits in the MAX_UPDATE_RATE queue */
 };
 
 int dmm_maar_lookup(const struct dmm_maar *m, const char *nai, struct dmm_maar_session *s);
@@ -246,6 +258,8 @@ int dmm_maar_foreach(const struct dmm_maar *m,
 uint32_t dmm_maar_count(const struct dmm_maar *m);
 /* /64s currently allocated (in use or waiting MinDelayBeforeBCEDelete) and still free. */
 uint64_t dmm_maar_pool_used(const struct dmm_maar *m);
+/* /64s that can still be allocated now (never used, or released and past the delay). */
+uint64_t dmm_maar_pool_free(const struct dmm_maar *m);
 const struct dmm_maar_stats *dmm_maar_get_stats(const struct dmm_maar *m);
 
 const char *dmm_maar_event_name(enum dmm_maar_event e);

@@ -47,7 +47,7 @@ struct dmm_ctl_stats {
 	uint64_t icmp_time_exceeded;
 	uint64_t icmp_too_big;
 	uint64_t icmp_ratelimited; /* errors not sent because of the token bucket */
-	uint64_t mh_rx;		 /* valid Mobility Headers (signalling arrives in a later issue) */
+	uint64_t mh_rx;		 /* valid Mobility Headers to this node */
 	uint64_t mh_bad;	 /* Mobility Headers dropped: bad checksum, length, options */
 	uint64_t mh_be_sent;	 /* Binding Errors sent (unknown MH type, RFC 6275 §9.2) */
 	uint64_t rs_rx;		 /* Router Solicitations */

@@ -3,6 +3,7 @@
  * answers what needs answering, moves back-pressured table ops along, resolves next hops,
  * and sleeps only when there is nothing to do. */
 #include "dp_ctl.h"
+#include "dp_ctl_int.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -18,26 +19,26 @@
 #include "dmm_log.h"
 #include "dmm_mh.h"
 
-#define ETH_LEN 14u
-#define IP6_LEN 40u
-#define ICMP6_HDR 8u
+#define ETH_LEN	     14u
+#define IP6_LEN	     40u
+#define ICMP6_HDR    8u
 #define PROTO_ICMPV6 58
-#define PROTO_MH 135
+#define PROTO_MH     135
 
-#define ICMP6_DST_UNREACH 1
+#define ICMP6_DST_UNREACH    1
 #define ICMP6_PACKET_TOO_BIG 2
-#define ICMP6_TIME_EXCEEDED 3
-#define ICMP6_ECHO_REQUEST 128
-#define ICMP6_ECHO_REPLY 129
-#define ND_RS 133
-#define ND_RA 134
-#define ND_NS 135
-#define ND_NA 136
-#define ND_OPT_SLLA 1
-#define ND_OPT_TLLA 2
-#define NA_FLAG_ROUTER 0x80000000u
-#define NA_FLAG_SOLICITED 0x40000000u
-#define NA_FLAG_OVERRIDE 0x20000000u
+#define ICMP6_TIME_EXCEEDED  3
+#define ICMP6_ECHO_REQUEST   128
+#define ICMP6_ECHO_REPLY     129
+#define ND_RS		     133
+#define ND_RA		     134
+#define ND_NS		     135
+#define ND_NA		     136
+#define ND_OPT_SLLA	     1
+#define ND_OPT_TLLA	     2
+#define NA_FLAG_ROUTER	     0x80000000u
+#define NA_FLAG_SOLICITED    0x40000000u
+#define NA_FLAG_OVERRIDE     0x20000000u
 
 /* RFC 4443 §2.4(c): an error carries as much of the invoking packet as fits in the
  * minimum IPv6 MTU. */
@@ -47,34 +48,11 @@
 /* Resolved core neighbours are re-solicited at this period so a replaced router is
  * noticed even if it sends no unsolicited NA. */
 #define NS_REFRESH_MS 30000
-#define CTL_BURST 32
-
-struct neigh {
-	struct dmm_ip6 addr;
-	struct rte_ether_addr mac;
-	bool resolved;
-	bool is_static;
-	uint64_t next_ns; /* tsc */
-};
-
-struct dmm_ctl {
-	struct dmm_dp *dp;
-	struct neigh *nb; /* index == next-hop id */
-	uint32_t n_nb, max_nb;
-	/* ICMPv6 error token bucket (RFC 4443 §2.4(f)), in tokens * tsc_hz. */
-	uint64_t tokens, last_refill, bucket_max, per_token;
-	uint64_t next_timer;
-	/* The control lcore's own copy of the addresses it installed: it never reads a
-	 * worker's replica. */
-	struct dmm_mh_msg mh; /* the last Mobility Header parsed (too big for the stack) */
-	struct dmm_ip6 local[DMM_MAX_LOCAL_ADDRS];
-	uint16_t local_port[DMM_MAX_LOCAL_ADDRS];
-	unsigned n_local;
-};
+#define CTL_BURST     32
 
 /* ---------------------------------------------------------------- table ops */
 
-static int push(struct dmm_ctl *c, struct dmm_op *op, uint64_t *seq)
+int dmm_ctl_push(struct dmm_ctl *c, struct dmm_op *op, uint64_t *seq)
 {
 	int64_t s = dmm_opq_push(&c->dp->opq, op);
 	if (s < 0)
@@ -90,11 +68,11 @@ static int push_nh(struct dmm_ctl *c, uint32_t id)
 	struct dmm_op op = {.type = DMM_OP_NH_SET, .port = c->dp->core_port, .id = id};
 	op.u.nh.mac = c->nb[id].mac;
 	op.u.nh.resolved = c->nb[id].resolved;
-	return push(c, &op, NULL);
+	return dmm_ctl_push(c, &op, NULL);
 }
 
 /* Next-hop id for a neighbour on the core link, created on first use. */
-static int neigh_get(struct dmm_ctl *c, const struct dmm_ip6 *a, uint32_t *id)
+int dmm_ctl_neigh_get(struct dmm_ctl *c, const struct dmm_ip6 *a, uint32_t *id)
 {
 	for (uint32_t i = 0; i < c->n_nb; i++)
 		if (dmm_ip6_eq(&c->nb[i].addr, a)) {
@@ -117,7 +95,7 @@ static int neigh_get(struct dmm_ctl *c, const struct dmm_ip6 *a, uint32_t *id)
 
 /* The core next hop towards a tunnel remote: the longest static route covering it, else
  * the gateway, else the remote itself (on-link peer). */
-static struct dmm_ip6 tunnel_via(const struct dmm_config *cfg, const struct dmm_ip6 *remote)
+struct dmm_ip6 dmm_ctl_via(const struct dmm_config *cfg, const struct dmm_ip6 *remote)
 {
 	const struct dmm_cfg_route *best = NULL;
 	for (unsigned i = 0; i < cfg->n_routes; i++)
@@ -143,7 +121,7 @@ static int add_addr(struct dmm_ctl *c, uint16_t port, const struct dmm_ip6 *a)
 	c->local[c->n_local] = *a;
 	c->local_port[c->n_local++] = port;
 	memcpy(op.u.addr.addr, a->a, 16);
-	return push(c, &op, NULL);
+	return dmm_ctl_push(c, &op, NULL);
 }
 
 static int push_static(struct dmm_ctl *c, uint64_t *last)
@@ -156,7 +134,8 @@ static int push_static(struct dmm_ctl *c, uint64_t *last)
 
 	for (uint16_t p = 0; p < dp->n_ports; p++) {
 		struct dmm_ip6 ll;
-		dmm_ip6_linklocal_from_mac((const struct dmm_mac *)dp->ports[p].mac.addr_bytes, &ll);
+		dmm_ip6_linklocal_from_mac((const struct dmm_mac *)dp->ports[p].mac.addr_bytes,
+					   &ll);
 		if ((rc = add_addr(c, p, &ll)) < 0)
 			return rc;
 		for (unsigned k = 0; k < cfg->ports[p].n_addrs; k++)
@@ -168,29 +147,29 @@ static int push_static(struct dmm_ctl *c, uint64_t *last)
 
 	const struct dmm_cfg_port *core = &cfg->ports[dp->core_port];
 	if (core->has_gateway) {
-		if ((rc = neigh_get(c, &core->gateway, &id)) < 0)
+		if ((rc = dmm_ctl_neigh_get(c, &core->gateway, &id)) < 0)
 			return rc;
 		memset(&op, 0, sizeof(op));
 		op.type = DMM_OP_ROUTE_ADD;
 		op.u.route.len = 0;
 		op.u.route.nh = id;
-		if ((rc = push(c, &op, NULL)) < 0)
+		if ((rc = dmm_ctl_push(c, &op, NULL)) < 0)
 			return rc;
 	}
 	for (unsigned i = 0; i < cfg->n_routes; i++) {
-		if ((rc = neigh_get(c, &cfg->routes[i].via, &id)) < 0)
+		if ((rc = dmm_ctl_neigh_get(c, &cfg->routes[i].via, &id)) < 0)
 			return rc;
 		memset(&op, 0, sizeof(op));
 		op.type = DMM_OP_ROUTE_ADD;
 		memcpy(op.u.route.prefix, cfg->routes[i].prefix.addr.a, 16);
 		op.u.route.len = cfg->routes[i].prefix.len;
 		op.u.route.nh = id;
-		if ((rc = push(c, &op, NULL)) < 0)
+		if ((rc = dmm_ctl_push(c, &op, NULL)) < 0)
 			return rc;
 	}
 	for (unsigned i = 0; i < cfg->n_tunnels; i++) {
-		struct dmm_ip6 via = tunnel_via(cfg, &cfg->tunnels[i].remote);
-		if ((rc = neigh_get(c, &via, &id)) < 0)
+		struct dmm_ip6 via = dmm_ctl_via(cfg, &cfg->tunnels[i].remote);
+		if ((rc = dmm_ctl_neigh_get(c, &via, &id)) < 0)
 			return rc;
 		memset(&op, 0, sizeof(op));
 		op.type = DMM_OP_TUNNEL_SET;
@@ -199,7 +178,7 @@ static int push_static(struct dmm_ctl *c, uint64_t *last)
 		memcpy(op.u.tunnel.remote, cfg->tunnels[i].remote.a, 16);
 		op.u.tunnel.mtu = cfg->tunnels[i].mtu ? cfg->tunnels[i].mtu : cfg->tunnel_mtu;
 		op.u.tunnel.nh = id;
-		if ((rc = push(c, &op, NULL)) < 0)
+		if ((rc = dmm_ctl_push(c, &op, NULL)) < 0)
 			return rc;
 	}
 	for (unsigned i = 0; i < cfg->n_bindings; i++) {
@@ -219,13 +198,13 @@ static int push_static(struct dmm_ctl *c, uint64_t *last)
 		} else {
 			op.u.bind.tunnel = b->serving;
 		}
-		if ((rc = push(c, &op, NULL)) < 0)
+		if ((rc = dmm_ctl_push(c, &op, NULL)) < 0)
 			return rc;
 	}
 	/* A barrier so the caller can wait for everything above with one seq. */
 	memset(&op, 0, sizeof(op));
 	op.type = DMM_OP_NOP;
-	return push(c, &op, last);
+	return dmm_ctl_push(c, &op, last);
 }
 
 /* ---------------------------------------------------------------- packet building */
@@ -236,9 +215,9 @@ static uint64_t ms_to_tsc(const struct dmm_ctl *c, uint64_t ms)
 }
 
 /* Start a frame: Ethernet + IPv6 header with payload_len for an ICMPv6 body of len. */
-static struct rte_mbuf *frame_new(struct rte_mempool *mp, const struct rte_ether_addr *dmac,
-				  const struct rte_ether_addr *smac, const uint8_t *sip,
-				  const uint8_t *dip, uint8_t hop_limit, uint32_t len)
+struct rte_mbuf *dmm_ctl_frame_new(struct rte_mempool *mp, const struct rte_ether_addr *dmac,
+				   const struct rte_ether_addr *smac, const uint8_t *sip,
+				   const uint8_t *dip, uint8_t hop_limit, uint32_t len)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
 	if (m == NULL)
@@ -288,13 +267,13 @@ struct rte_mbuf *dmm_ctl_icmp_error(struct rte_mempool *mp, const struct rte_mbu
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	const struct rte_ipv6_hdr *ip =
-		rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, ETH_LEN);
+	    rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, ETH_LEN);
 	uint32_t body = rte_pktmbuf_pkt_len(m) - ETH_LEN;
 	if (body > ICMP6_ERR_MAX_BODY)
 		body = ICMP6_ERR_MAX_BODY;
 	/* Back to the source, first hop = whoever handed us the frame. */
-	struct rte_mbuf *r = frame_new(mp, &eth->src_addr, src_mac, src_ip, ip->src_addr, 64,
-				       ICMP6_HDR + body);
+	struct rte_mbuf *r = dmm_ctl_frame_new(mp, &eth->src_addr, src_mac, src_ip, ip->src_addr,
+					       64, ICMP6_HDR + body);
 	if (r == NULL)
 		return NULL;
 	uint8_t *icmp = rte_pktmbuf_mtod_offset(r, uint8_t *, ETH_LEN + IP6_LEN);
@@ -308,7 +287,7 @@ struct rte_mbuf *dmm_ctl_icmp_error(struct rte_mempool *mp, const struct rte_mbu
 	return r;
 }
 
-static void ctl_tx(struct dmm_ctl *c, uint16_t port, struct rte_mbuf *m)
+void dmm_ctl_tx(struct dmm_ctl *c, uint16_t port, struct rte_mbuf *m)
 {
 	struct dmm_dp *dp = c->dp;
 	if (dmm_port_tx(&dp->ports[port], dp->ctl_txq[port], &m, 1) != 1) {
@@ -351,7 +330,7 @@ static void send_icmp_error(struct dmm_ctl *c, struct rte_mbuf *m, uint8_t type,
 {
 	uint16_t port = m->port;
 	const struct rte_ipv6_hdr *ip =
-		rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, ETH_LEN);
+	    rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, ETH_LEN);
 
 	/* RFC 4443 §2.4(e): never in reply to an ICMPv6 error or to a multicast/unspecified
 	 * source. */
@@ -370,7 +349,7 @@ static void send_icmp_error(struct dmm_ctl *c, struct rte_mbuf *m, uint8_t type,
 		c->dp->ctl.icmp_too_big++;
 	else
 		c->dp->ctl.icmp_time_exceeded++;
-	ctl_tx(c, port, r);
+	dmm_ctl_tx(c, port, r);
 }
 
 /* ---------------------------------------------------------------- neighbour discovery */
@@ -384,9 +363,9 @@ static void send_ns(struct dmm_ctl *c, const struct dmm_ip6 *target)
 	dmm_ip6_solicited_node(target, &sn);
 	dmm_mac_from_ip6_multicast(&sn, &mmac);
 	/* RFC 4861 §7.2.2: hop limit 255, SLLA option, solicited-node destination. */
-	struct rte_mbuf *m = frame_new(dp->pool, (const struct rte_ether_addr *)mmac.a,
-				       &dp->ports[port].mac, dp->cfg->address.a, sn.a, 255,
-				       ICMP6_HDR + 16 + 8);
+	struct rte_mbuf *m =
+	    dmm_ctl_frame_new(dp->pool, (const struct rte_ether_addr *)mmac.a, &dp->ports[port].mac,
+			      dp->cfg->address.a, sn.a, 255, ICMP6_HDR + 16 + 8);
 	if (m == NULL)
 		return;
 	uint8_t *icmp = rte_pktmbuf_mtod_offset(m, uint8_t *, ETH_LEN + IP6_LEN);
@@ -398,7 +377,7 @@ static void send_ns(struct dmm_ctl *c, const struct dmm_ip6 *target)
 	memcpy(icmp + 26, dp->ports[port].mac.addr_bytes, 6);
 	icmp_finish(m);
 	dp->ctl.ns_sent++;
-	ctl_tx(c, port, m);
+	dmm_ctl_tx(c, port, m);
 }
 
 static void learn_neighbour(struct dmm_ctl *c, const uint8_t *addr, const uint8_t *mac,
@@ -493,12 +472,12 @@ static void handle_nd(struct dmm_ctl *c, struct rte_mbuf *m)
 		} else {
 			memcpy(dst.a, ip->src_addr, 16);
 			const struct rte_ether_hdr *eth =
-				rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+			    rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 			dmac = slla ? *(const struct rte_ether_addr *)slla : eth->src_addr;
 			flags |= NA_FLAG_SOLICITED;
 		}
-		struct rte_mbuf *r = frame_new(dp->pool, &dmac, &dp->ports[port].mac, target,
-					       dst.a, 255, ICMP6_HDR + 16 + 8);
+		struct rte_mbuf *r = dmm_ctl_frame_new(dp->pool, &dmac, &dp->ports[port].mac,
+						       target, dst.a, 255, ICMP6_HDR + 16 + 8);
 		if (r == NULL)
 			return;
 		uint8_t *na = rte_pktmbuf_mtod_offset(r, uint8_t *, ETH_LEN + IP6_LEN);
@@ -512,7 +491,7 @@ static void handle_nd(struct dmm_ctl *c, struct rte_mbuf *m)
 		memcpy(na + 26, dp->ports[port].mac.addr_bytes, 6);
 		icmp_finish(r);
 		dp->ctl.na_sent++;
-		ctl_tx(c, port, r);
+		dmm_ctl_tx(c, port, r);
 		return;
 	}
 	case ND_NA: {
@@ -548,14 +527,15 @@ static void handle_nd(struct dmm_ctl *c, struct rte_mbuf *m)
 	}
 }
 
-/* A Mobility Header addressed to us. The session state machine arrives with the signalling
- * issue; until then every MH is validated (checksum included: nothing below us checked it)
- * and counted, and an unknown MH type gets the Binding Error RFC 6275 §9.2 asks for. */
+/* A Mobility Header addressed to us. Every MH is validated (checksum included: nothing below
+ * us checked it) and counted; a valid one goes to the MAAR state machine (dp_sig.c) when
+ * signalling is configured, and an unknown MH type gets the Binding Error RFC 6275 §9.2 asks
+ * for. */
 static void handle_mh(struct dmm_ctl *c, struct rte_mbuf *m)
 {
 	struct dmm_dp *dp = c->dp;
 	const struct rte_ipv6_hdr *ip =
-		rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, ETH_LEN);
+	    rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, ETH_LEN);
 	uint32_t len = rte_be_to_cpu_16(ip->payload_len);
 	const struct dmm_ip6 *src = (const struct dmm_ip6 *)ip->src_addr;
 	const struct dmm_ip6 *dst = (const struct dmm_ip6 *)ip->dst_addr;
@@ -567,6 +547,8 @@ static void handle_mh(struct dmm_ctl *c, struct rte_mbuf *m)
 	int rc = dmm_mh_parse((const uint8_t *)(ip + 1), len, src, dst, &c->mh);
 	if (rc == 0) {
 		dp->ctl.mh_rx++;
+		if (c->sig != NULL)
+			dmm_sig_input(c, src, &c->mh);
 		return;
 	}
 	if (rc != DMM_MH_E_UNKNOWN_TYPE) {
@@ -590,15 +572,15 @@ static void handle_mh(struct dmm_ctl *c, struct rte_mbuf *m)
 	if (dmm_mh_build(&be, dst, src, buf, sizeof(buf), &blen) != 0)
 		return;
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	struct rte_mbuf *r = frame_new(dp->pool, &eth->src_addr, &dp->ports[m->port].mac, dst->a,
-				       src->a, 64, (uint32_t)blen);
+	struct rte_mbuf *r = dmm_ctl_frame_new(dp->pool, &eth->src_addr, &dp->ports[m->port].mac,
+					       dst->a, src->a, 64, (uint32_t)blen);
 	if (r == NULL)
 		return;
 	struct rte_ipv6_hdr *rip = rte_pktmbuf_mtod_offset(r, struct rte_ipv6_hdr *, ETH_LEN);
 	rip->proto = PROTO_MH;
 	memcpy(rip + 1, buf, blen);
 	dp->ctl.mh_be_sent++;
-	ctl_tx(c, m->port, r);
+	dmm_ctl_tx(c, m->port, r);
 }
 
 /* Returns true when m itself was sent (then the caller must not free it). */
@@ -639,7 +621,7 @@ static bool handle_local(struct dmm_ctl *c, struct rte_mbuf *m)
 	icmp[0] = ICMP6_ECHO_REPLY;
 	icmp_finish(m);
 	dp->ctl.echo_replies++;
-	ctl_tx(c, m->port, m);
+	dmm_ctl_tx(c, m->port, m);
 	return true;
 }
 
@@ -698,6 +680,9 @@ unsigned dmm_ctl_poll(struct dmm_ctl *c)
 		work++;
 	dp->ctl.ops_backlogged += dp->opq.ring_full - before;
 
+	if (c->sig != NULL)
+		work += dmm_sig_poll(c);
+
 	uint64_t now = rte_rdtsc();
 	if (now >= c->next_timer) {
 		timers(c, now);
@@ -742,6 +727,8 @@ int dmm_ctl_init(struct dmm_dp *dp, struct dmm_ctl **out, uint64_t *last_seq)
 	}
 	c->last_refill = rte_rdtsc();
 	int rc = push_static(c, last_seq);
+	if (rc == 0 && dp->cfg->sig.enabled)
+		rc = dmm_sig_init(c);
 	if (rc < 0) {
 		dmm_ctl_free(c);
 		return rc;
@@ -754,6 +741,7 @@ void dmm_ctl_free(struct dmm_ctl *c)
 {
 	if (c == NULL)
 		return;
+	dmm_sig_free(c);
 	free(c->nb);
 	free(c);
 }

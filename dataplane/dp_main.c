@@ -35,17 +35,27 @@ static struct dmm_dp g_dp;
 
 /* ---------------------------------------------------------------- logging */
 
-static const char *const log_modules[] = {"main", "cfg", "dp", "ctl", "ops", "port", "tel"};
+static const char *const log_modules[] = {"main", "cfg", "dp", "ctl", "ops", "port", "tel", "sig"};
 static int log_types[RTE_DIM(log_modules)];
+
+static int log_type(const char *module)
+{
+	for (unsigned i = 0; i < RTE_DIM(log_modules); i++)
+		if (strcmp(module, log_modules[i]) == 0)
+			return log_types[i];
+	return RTE_LOGTYPE_USER1;
+}
+
+static int rte_log_filter(const char *module, enum dmm_log_level level)
+{
+	return rte_log_can_log((uint32_t)log_type(module), (uint32_t)level);
+}
 
 static void rte_log_backend(const char *module, enum dmm_log_level level, const char *fmt,
 			    va_list ap)
 {
-	char buf[512];
-	int type = RTE_LOGTYPE_USER1;
-	for (unsigned i = 0; i < RTE_DIM(log_modules); i++)
-		if (strcmp(module, log_modules[i]) == 0)
-			type = log_types[i];
+	char buf[768];
+	int type = log_type(module);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	rte_log((uint32_t)level, (uint32_t)type, "dmm.%s: %s\n", module, buf);
 }
@@ -60,6 +70,7 @@ static void log_init(void)
 			log_types[i] = RTE_LOGTYPE_USER1;
 	}
 	dmm_log_set_backend(rte_log_backend);
+	dmm_log_set_filter(rte_log_filter);
 }
 
 /* ---------------------------------------------------------------- options */
@@ -83,10 +94,10 @@ static void usage(FILE *f)
 static int parse_app_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"idle-sleep-us", required_argument, NULL, 'i'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"idle-sleep-us", required_argument, NULL, 'i'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 	char *end;
@@ -151,13 +162,13 @@ static int workers_create(struct dmm_dp *dp)
 {
 	const struct dmm_config *cfg = dp->cfg;
 	struct dmm_tables_limits lim = {
-		.bindings = cfg->limits.bindings,
-		.tunnels = cfg->limits.tunnels,
-		.routes = cfg->limits.routes,
-		.neighbours = cfg->limits.neighbours,
+	    .bindings = cfg->limits.bindings,
+	    .tunnels = cfg->limits.tunnels,
+	    .routes = cfg->limits.routes,
+	    .neighbours = cfg->limits.neighbours,
 	};
-	uint64_t total = (uint64_t)cfg->n_bindings + cfg->n_tunnels + cfg->n_routes +
-			 cfg->n_neighbours + 64;
+	uint64_t total =
+	    (uint64_t)cfg->n_bindings + cfg->n_tunnels + cfg->n_routes + cfg->n_neighbours + 64;
 	uint32_t ring = pow2_clamp(total, OP_RING_MIN, OP_RING_MAX);
 	unsigned lcore, i = 0;
 	char name[32];
@@ -166,7 +177,8 @@ static int workers_create(struct dmm_dp *dp)
 	rc = dmm_opq_init(&dp->opq, "maar", dp->n_workers, ring, (int)rte_socket_id());
 	if (rc < 0)
 		return DMM_LOG_RET(rc, "main", "op rings: %s", strerror(-rc));
-	RTE_LCORE_FOREACH_WORKER(lcore) {
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
 		struct dmm_worker *w = rte_zmalloc_socket("worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
 							  (int)rte_lcore_to_socket_id(lcore));
 		if (w == NULL)
@@ -190,9 +202,10 @@ static int workers_create(struct dmm_dp *dp)
 		dmm_opq_set_applied(&dp->opq, i, &w->applied_seq);
 		dp->workers[i++] = w;
 	}
-	dmm_log("main", DMM_LOG_INFO, "%u workers, op rings of %u, tables: %u bindings, %u tunnels, "
-		"%u routes, %u neighbours", dp->n_workers, ring, lim.bindings, lim.tunnels,
-		lim.routes, lim.neighbours);
+	dmm_log("main", DMM_LOG_INFO,
+		"%u workers, op rings of %u, tables: %u bindings, %u tunnels, "
+		"%u routes, %u neighbours",
+		dp->n_workers, ring, lim.bindings, lim.tunnels, lim.routes, lim.neighbours);
 	return 0;
 }
 
@@ -309,7 +322,8 @@ int main(int argc, char **argv)
 	dmm_dp_stats_print(dp, stdout);
 	fflush(stdout);
 out:
-	/* Telemetry threads may be inside a dmm telemetry callback: wait for them before freeing. */
+	/* Telemetry threads may be inside a dmm telemetry callback: wait for them before freeing.
+	 */
 	dmm_telemetry_detach();
 	dmm_ctl_free(ctl);
 	dmm_ports_close(dp);

@@ -45,7 +45,8 @@ enum {
 struct opts {
 	const char *prefix;
 	const char *socket;
-	const char *cmd_socket; /* --cmd-socket: stats goes to dmm-cmd */
+	const char *cmd_socket;	 /* --cmd-socket: stats goes to dmm-cmd */
+	const char *maar_socket; /* --maar-socket: dmm-maar's control socket */
 	bool json, pretty, all;
 };
 
@@ -80,9 +81,25 @@ static const char usage_text[] =
     "  bce           the CMD's binding cache, one row per MN: MN-ID, STATE (active, or\n"
     "                dereg while kept after a de-registration), SERVING (the Proxy-CoA,\n"
     "                i.e. the serving MAAR), HNP, LIFETIME (seconds left), P-MAARS\n"
-    "                (previous MAARs as address=prefix, oldest first)\n"
+    "                (previous MAARs as address=prefix, oldest first); fetched in pages of\n"
+    "                1000 entries (control request \"bce OFFSET LIMIT\"), --json merges them\n"
+    "                into one array\n"
     "  stats         with --cmd-socket: dmm-cmd's counters, one per line (nested ones as\n"
     "                parent.name; zero ones hidden unless --all)\n"
+    "\n"
+    "dmm-maar signalling commands (its control socket, --maar-socket PATH: the\n"
+    "control_socket of its configuration, default /run/dmm-maar.<name>.sock):\n"
+    "  mn attach MN-ID [--ll-id MAC]\n"
+    "                an MN appeared on the access link: delegate a prefix, register it with\n"
+    "                the CMD (until the access link detects MNs by itself)\n"
+    "  mn detach MN-ID\n"
+    "                the MN left: de-registered after the detach grace unless it shows up\n"
+    "                at another MAAR (RFC 8885 §3.5)\n"
+    "  sessions      one row per MN session: MN-ID, STATE (registering, serving, detached,\n"
+    "                deregistering, anchor, anchor-dereg), PREFIX (anchored here), LL-ID,\n"
+    "                SERVING (where an anchored prefix is tunnelled), ANCHORS (P-MAARs of a\n"
+    "                served MN as address=prefix)\n"
+    "  sig           signalling counters (state machine, held messages, tunnels, heartbeat)\n"
     "\n"
     "Options:\n"
     "  -p, --file-prefix NAME  the --file-prefix dmm-maar was started with (default \"rte\")\n"
@@ -93,6 +110,7 @@ static const char usage_text[] =
     "      --pretty            like --json, indented\n"
     "      --cmd-socket PATH   dmm-cmd's control socket (bce always uses it; stats does\n"
     "                          when this is given)\n"
+    "      --maar-socket PATH  dmm-maar's control socket (mn, sessions, sig)\n"
     "  -a, --all               stats: also show counters that are zero everywhere\n"
     "  -h, --help              this text\n"
     "\n"
@@ -605,24 +623,29 @@ static void print_tables(const struct dmm_json *v)
 
 /* --- dmm-cmd's control socket --- */
 
-/* Send req as one line and read the JSON answer until EOF. */
-static struct dmm_json *cmd_request(struct conn *c, const char *path, const char *req)
+/* Send req as one line to a control socket (dmm-cmd's, or dmm-maar's with who =
+ * "dmm-maar") and read the JSON answer until EOF. */
+static struct dmm_json *ctl_request(struct conn *c, const char *path, const char *req,
+				    const char *who)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	struct timeval tv = {.tv_sec = TIMEOUT_S};
+	const char *opt = strcmp(who, "dmm-cmd") == 0 ? "--cmd-socket" : "--maar-socket";
 	size_t len = 0, cap = 0;
-	char line[32];
+	char line[1024];
 	int n;
 
 	if (strlen(path) >= sizeof(sun.sun_path))
-		usage_error("--cmd-socket: path longer than %zu bytes", sizeof(sun.sun_path) - 1);
+		usage_error("%s: path longer than %zu bytes", opt, sizeof(sun.sun_path) - 1);
+	if (strlen(req) + 2 > sizeof(line))
+		usage_error("request longer than %zu bytes", sizeof(line) - 2);
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
 		die(EXIT_CONNECT, "socket: %s", strerror(errno));
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
-		die(EXIT_CONNECT, "cannot connect to %s: %s (is dmm-cmd running? --cmd-socket)",
-		    path, strerror(errno));
+		die(EXIT_CONNECT, "cannot connect to %s: %s (is %s running? %s)", path,
+		    strerror(errno), who, opt);
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	n = snprintf(line, sizeof(line), "%s\n", req);
@@ -669,9 +692,51 @@ static struct dmm_json *cmd_request(struct conn *c, const char *path, const char
 		char msg[CELL];
 
 		clean(msg, sizeof(msg), e);
-		die(EXIT_REPLY, "dmm-cmd: %s", msg);
+		die(EXIT_REPLY, "%s: %s", who, msg);
 	}
 	return v;
+}
+
+static struct dmm_json *cmd_request(struct conn *c, const char *path, const char *req)
+{
+	return ctl_request(c, path, req, "dmm-cmd");
+}
+
+/* dmm-cmd answers "bce OFFSET LIMIT" with {"entries":[...],"next":N or null}, so that a
+ * huge binding cache never builds a huge answer: fetch page by page, one connection each
+ * (one request per connection), and merge the entries into the first page's array. */
+#define BCE_PAGE 1000
+
+static struct dmm_json *cmd_bce_paged(struct conn *c, const char *path)
+{
+	struct dmm_json *entries = NULL;
+	uint64_t offset = 0;
+
+	for (;;) {
+		char req[64];
+		struct dmm_json *v, *e, *nx;
+		uint64_t n;
+
+		snprintf(req, sizeof(req), "bce %" PRIu64 " %d", offset, BCE_PAGE);
+		if (c->fd >= 0) {
+			close(c->fd);
+			c->fd = -1;
+		}
+		v = cmd_request(c, path, req);
+		e = v->type == DMM_JSON_OBJECT ? dmm_json_get(v, "entries") : NULL;
+		nx = v->type == DMM_JSON_OBJECT ? dmm_json_get(v, "next") : NULL;
+		if (e == NULL || e->type != DMM_JSON_ARRAY || nx == NULL)
+			die(EXIT_REPLY, "reply to %s: no entries array and next", req);
+		if (entries == NULL)
+			entries = e;
+		else
+			dmm_json_splice(entries, e);
+		if (nx->type == DMM_JSON_NULL)
+			return entries;
+		if (!dmm_json_u64(nx, &n) || n <= offset)
+			die(EXIT_REPLY, "reply to %s: inconsistent paging (next)", req);
+		offset = n;
+	}
 }
 
 /* Table cells here can be long (an NAI is up to 254 bytes, a P-MAAR list 16 pairs): print
@@ -782,6 +847,169 @@ static void print_cmd_stats_obj(const struct dmm_json *v, const char *parent, bo
 	}
 }
 
+/* --- dmm-maar's control socket --- */
+
+/* "sessions OFFSET LIMIT" pages like dmm-cmd's bce: {"count":N,"sessions":[...],"next":K|null}. */
+#define SESSIONS_PAGE 1000
+
+static struct dmm_json *maar_sessions_paged(struct conn *c, const char *path)
+{
+	struct dmm_json *all = NULL;
+	uint64_t offset = 0;
+
+	for (;;) {
+		char req[64];
+		struct dmm_json *v, *e, *nx;
+		uint64_t n;
+
+		snprintf(req, sizeof(req), "sessions %" PRIu64 " %d", offset, SESSIONS_PAGE);
+		if (c->fd >= 0) {
+			close(c->fd);
+			c->fd = -1;
+		}
+		v = ctl_request(c, path, req, "dmm-maar");
+		e = v->type == DMM_JSON_OBJECT ? dmm_json_get(v, "sessions") : NULL;
+		nx = v->type == DMM_JSON_OBJECT ? dmm_json_get(v, "next") : NULL;
+		if (e == NULL || e->type != DMM_JSON_ARRAY || nx == NULL)
+			die(EXIT_REPLY, "reply to %s: no sessions array and next", req);
+		if (all == NULL)
+			all = e;
+		else
+			dmm_json_splice(all, e);
+		if (nx->type == DMM_JSON_NULL)
+			return all;
+		if (!dmm_json_u64(nx, &n) || n <= offset)
+			die(EXIT_REPLY, "reply to %s: inconsistent paging (next)", req);
+		offset = n;
+	}
+}
+
+#define SESS_NCOL 6
+
+static void print_sessions(const struct dmm_json *v)
+{
+	static const char *const hdr[SESS_NCOL] = {"MN-ID", "STATE",   "PREFIX",
+						   "LL-ID", "SERVING", "ANCHORS"};
+	size_t w[SESS_NCOL], rows = 0, i;
+	char **cells = calloc(v->n * SESS_NCOL + 1, sizeof(*cells));
+
+	if (cells == NULL)
+		die(EXIT_REPLY, "out of memory");
+	for (const struct dmm_json *m = v->child; m != NULL; m = m->next, rows++) {
+		char **r = cells + rows * SESS_NCOL;
+		const struct dmm_json *an = dmm_json_get(m, "anchors");
+		size_t cap = 2, n = 0;
+
+		if (m->type != DMM_JSON_OBJECT)
+			die(EXIT_REPLY, "reply to sessions: an entry is not an object");
+		r[0] = malloc(4 * 254 + 2);
+		for (int k = 1; k < SESS_NCOL - 1; k++)
+			r[k] = malloc(CELL);
+		if (an != NULL && an->type == DMM_JSON_ARRAY)
+			cap = an->n * (2 * CELL + 2) + 2;
+		r[5] = malloc(cap);
+		for (int k = 0; k < SESS_NCOL; k++)
+			if (r[k] == NULL)
+				die(EXIT_REPLY, "out of memory");
+		clean(r[0], 4 * 254 + 2, dmm_json_string(dmm_json_get(m, "mn")));
+		clean(r[1], CELL, dmm_json_string(dmm_json_get(m, "state")));
+		clean(r[2], CELL, dmm_json_string(dmm_json_get(m, "prefix")));
+		clean(r[3], CELL, dmm_json_string(dmm_json_get(m, "ll_id")));
+		clean(r[4], CELL, dmm_json_string(dmm_json_get(m, "serving")));
+		r[5][0] = '\0';
+		for (const struct dmm_json *p = an != NULL && an->type == DMM_JSON_ARRAY ? an->child
+											 : NULL;
+		     p != NULL; p = p->next) {
+			char a[CELL], x[CELL];
+
+			clean(a, sizeof(a), dmm_json_string(dmm_json_get(p, "maar")));
+			clean(x, sizeof(x), dmm_json_string(dmm_json_get(p, "prefix")));
+			n += (size_t)snprintf(r[5] + n, cap - n, "%s%s=%s", n ? "," : "", a, x);
+		}
+		for (int k = 3; k < SESS_NCOL; k++)
+			if (r[k][0] == '\0')
+				snprintf(r[k], 2, "-");
+	}
+	for (unsigned j = 0; j < SESS_NCOL; j++)
+		w[j] = strlen(hdr[j]);
+	for (i = 0; i < rows * SESS_NCOL; i++)
+		w[i % SESS_NCOL] = max_sz(w[i % SESS_NCOL], strlen(cells[i]));
+	for (i = 0; i < (rows + 1) * SESS_NCOL; i++) {
+		unsigned j = i % SESS_NCOL;
+		const char *x = i < SESS_NCOL ? hdr[j] : cells[i - SESS_NCOL];
+
+		if (j + 1 == SESS_NCOL)
+			printf("%s\n", x);
+		else
+			printf("%-*s  ", (int)w[j], x);
+	}
+	if (rows == 0)
+		printf("(no session)\n");
+	for (i = 0; i < rows * SESS_NCOL; i++)
+		free(cells[i]);
+	free(cells);
+}
+
+/* mn attach|detach, sessions, sig on dmm-maar. */
+static void maar_command(const struct opts *o, struct conn *c, const char *cmd, int argc,
+			 char **argv)
+{
+	char req[1024];
+	struct dmm_json *v;
+
+	if (strcmp(cmd, "mn") == 0) {
+		if (argc < 2 || (strcmp(argv[0], "attach") != 0 && strcmp(argv[0], "detach") != 0))
+			usage_error("mn attach MN-ID [--ll-id MAC] | mn detach MN-ID");
+		const char *mac = NULL;
+		if (strcmp(argv[0], "attach") == 0 && argc == 4 &&
+		    (strcmp(argv[2], "--ll-id") == 0))
+			mac = argv[3];
+		else if (strcmp(argv[0], "attach") == 0 && argc == 3)
+			mac = argv[2];
+		else if (argc != 2)
+			usage_error("mn attach MN-ID [--ll-id MAC] | mn detach MN-ID");
+		/* The request is split on blanks: an MN-ID with one cannot be sent. */
+		if (strpbrk(argv[1], " \t\r\n") != NULL || argv[1][0] == '\0')
+			usage_error("MN-ID: a non-empty NAI without blanks expected");
+		if (strlen(argv[1]) > 254)
+			usage_error("MN-ID longer than 254 octets (RFC 4283)");
+		snprintf(req, sizeof(req), "mn %s %s%s%s", argv[0], argv[1], mac ? " " : "",
+			 mac ? mac : "");
+		v = ctl_request(c, o->maar_socket, req, "dmm-maar");
+		if (o->json) {
+			dmm_json_write(stdout, v, o->pretty ? 2 : -1);
+			putchar('\n');
+		} else {
+			char r[CELL];
+			clean(r, sizeof(r), dmm_json_string(dmm_json_get(v, "result")));
+			printf("%s\n", r);
+		}
+		return;
+	}
+	if (argc != 0)
+		usage_error("%s takes no argument", cmd);
+	if (strcmp(cmd, "sessions") == 0) {
+		v = maar_sessions_paged(c, o->maar_socket);
+		if (o->json) {
+			printf("{\"sessions\":");
+			dmm_json_write(stdout, v, o->pretty ? 2 : -1);
+			printf("}\n");
+		} else {
+			print_sessions(v);
+		}
+		return;
+	}
+	v = ctl_request(c, o->maar_socket, "sig", "dmm-maar");
+	if (o->json) {
+		dmm_json_write(stdout, v, o->pretty ? 2 : -1);
+		putchar('\n');
+	} else if (v->type == DMM_JSON_OBJECT) {
+		print_cmd_stats_obj(v, "", o->all);
+	} else {
+		die(EXIT_REPLY, "reply to sig is not an object");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -791,6 +1019,7 @@ int main(int argc, char **argv)
 	    {"pretty", no_argument, NULL, 'P'},
 	    {"all", no_argument, NULL, 'a'},
 	    {"cmd-socket", required_argument, NULL, 'C'},
+	    {"maar-socket", required_argument, NULL, 'M'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -827,6 +1056,11 @@ int main(int argc, char **argv)
 				usage_error("--cmd-socket: a path expected");
 			o.cmd_socket = optarg;
 			break;
+		case 'M':
+			if (optarg[0] == '\0')
+				usage_error("--maar-socket: a path expected");
+			o.maar_socket = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return EXIT_OK;
@@ -842,6 +1076,16 @@ int main(int argc, char **argv)
 	if (optind >= argc)
 		usage_error("no command");
 	cmd = argv[optind++];
+	if (strcmp(cmd, "mn") == 0 || strcmp(cmd, "sessions") == 0 || strcmp(cmd, "sig") == 0) {
+		if (o.maar_socket == NULL)
+			usage_error("%s needs --maar-socket PATH (dmm-maar's control_socket)", cmd);
+		if (o.socket != NULL || prefix_given || o.cmd_socket != NULL)
+			usage_error("%s on dmm-maar: only --maar-socket applies", cmd);
+		maar_command(&o, &c, cmd, argc - optind, argv + optind);
+		goto out;
+	}
+	if (o.maar_socket != NULL)
+		usage_error("--maar-socket applies to mn, sessions and sig only");
 	if (strcmp(cmd, "raw") == 0) {
 		if (optind + 1 != argc)
 			usage_error("raw takes one telemetry command, e.g. raw /ethdev/list");
@@ -859,7 +1103,10 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "bce") == 0 || (strcmp(cmd, "stats") == 0 && o.cmd_socket != NULL)) {
 		if (o.socket != NULL || prefix_given)
 			usage_error("%s on dmm-cmd: --socket and --file-prefix do not apply", cmd);
-		v = cmd_request(&c, o.cmd_socket != NULL ? o.cmd_socket : CMD_SOCKET_DEFAULT, cmd);
+		const char *cpath = o.cmd_socket != NULL ? o.cmd_socket : CMD_SOCKET_DEFAULT;
+
+		v = strcmp(cmd, "bce") == 0 ? cmd_bce_paged(&c, cpath)
+					    : cmd_request(&c, cpath, cmd);
 		if (o.json) {
 			dmm_json_write(stdout, v, o.pretty ? 2 : -1);
 			putchar('\n');

@@ -1,0 +1,1042 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The MAAR state machine (controlplane/maar_sm.h) on the control lcore of dmm-maar.
+ *
+ * Inputs: valid Mobility Headers the workers punt to the control lcore (dp_ctl.c calls
+ * dmm_sig_input), the state machine's own timer, and operator requests on the control socket
+ * (`dmmctl mn attach|detach`, until the access link detects MNs itself).
+ * Outputs: Mobility Headers sent in-band on the core port from the MAAR's address, and table
+ * ops for every worker: tunnels to peer MAARs (ids after the static ones, reference counted by
+ * the state machine), /64 bindings.
+ *
+ * A SEND the state machine marks sync (a P-MAAR's PBA) is held until every op pushed before it
+ * is in force on every worker (dmm_opq_in_force): the P-MAAR acknowledges a handover only when
+ * its tunnel really carries the prefix. A message whose next hop is not resolved yet waits for
+ * NDP the same way. Held messages are bounded; past the bound they are dropped and counted,
+ * and the PBU retransmission of the sender recovers (RFC 8885 §3.6).
+ *
+ * The control socket is a UNIX stream socket polled without blocking from the control loop:
+ * one request line per connection, one JSON answer, then close (the dmm-cmd protocol).
+ *   mn attach <NAI> [<MAC>]   mn detach <NAI>
+ *   sessions [<offset> [<limit>]]   sig
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "dmm_log.h"
+#include "dp_ctl_int.h"
+#include "hb_sm.h"
+#include "maar_sm.h"
+
+#define ETH_LEN		  14u
+#define IP6_LEN		  40u
+#define PROTO_MH	  135
+#define HOLD_MAX	  65536 /* held messages (sync or unresolved next hop) */
+#define SIG_CLIENTS	  8
+#define SIG_REQ_MAX	  1024
+#define SIG_SOCK_POLL_MS  10
+#define SESSIONS_PAGE	  1000
+#define SESSIONS_PAGE_MAX 10000
+
+struct held {
+	struct held *next;
+	struct dmm_ip6 dst;
+	uint64_t after_seq; /* 0: only waiting for the next hop */
+	uint16_t len;
+	uint8_t buf[];
+};
+
+struct sig_tunnel {
+	struct dmm_ip6 peer;
+	bool used;
+	bool is_static; /* configured under static.tunnels: reused, never deleted */
+};
+
+struct sig_client {
+	int fd;
+	size_t in_len;
+	char in[SIG_REQ_MAX];
+	char *out;
+	size_t out_len, out_off;
+};
+
+struct sig_stats {
+	uint64_t mh_sent, mh_send_fail, held, held_dropped, held_sync;
+	uint64_t tunnels_added, tunnels_deleted, binds_set, binds_deleted;
+	uint64_t advertise, withdraw, events, ops_failed;
+	uint64_t ctl_requests;
+};
+
+struct dmm_sig {
+	struct dmm_maar *sm;
+	struct dmm_hb *hb; /* Heartbeat with the CMD (RFC 5847), NULL if disabled */
+	struct dmm_hb_actions *hb_out;
+	uint64_t hb_next_ms; /* UINT64_MAX: not armed */
+	bool cmd_active;     /* the CMD has been told we have bindings with it */
+	uint32_t restart_counter;
+	bool announce; /* restarted: send unsolicited responses (RFC 5847 §3.2) */
+	uint64_t cmd_restarts, cmd_unreachable;
+	struct dmm_maar_actions *out; /* ~200 kB: reused for every call */
+	uint64_t next_tick_ms;	      /* UINT64_MAX: not armed */
+	uint64_t last_seq;	      /* seq of the last op pushed for the state machine */
+	uint16_t access_port;	      /* where attached MNs are (first access port) */
+	struct held *hold_head, **hold_tail;
+	uint32_t n_held;
+	struct sig_tunnel *tun; /* index == tunnel id */
+	uint32_t n_tun_max;
+	int lsock;
+	char sock_path[108];
+	uint64_t next_sock_poll_ms;
+	struct sig_client cl[SIG_CLIENTS];
+	struct sig_stats st;
+	uint8_t mhbuf[DMM_MH_MAX_LEN];
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	/* The Timestamp option counts from 1970 (RFC 5213 §8.8): the state machine's clock must be
+	 * wall-clock time, the same the CMD reads. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---------------------------------------------------------------- sending */
+
+static bool try_send(struct dmm_ctl *c, const struct dmm_ip6 *dst, const uint8_t *buf, uint16_t len)
+{
+	struct dmm_dp *dp = c->dp;
+	struct dmm_sig *s = c->sig;
+	struct dmm_ip6 via = dmm_ctl_via(dp->cfg, dst);
+	uint32_t id;
+
+	if (dmm_ctl_neigh_get(c, &via, &id) < 0 || !c->nb[id].resolved)
+		return false;
+	struct rte_mbuf *m =
+	    dmm_ctl_frame_new(dp->pool, &c->nb[id].mac, &dp->ports[dp->core_port].mac,
+			      dp->cfg->address.a, dst->a, 64, len);
+	if (m == NULL) {
+		s->st.mh_send_fail++;
+		return true; /* no mbuf: drop, the retransmission timers recover */
+	}
+	struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, ETH_LEN);
+	ip->proto = PROTO_MH;
+	memcpy(ip + 1, buf, len);
+	s->st.mh_sent++;
+	dmm_ctl_tx(c, dp->core_port, m);
+	return true;
+}
+
+static void hold(struct dmm_ctl *c, const struct dmm_ip6 *dst, const uint8_t *buf, uint16_t len,
+		 uint64_t after_seq)
+{
+	struct dmm_sig *s = c->sig;
+	if (s->n_held >= HOLD_MAX) {
+		s->st.held_dropped++;
+		return;
+	}
+	struct held *h = malloc(sizeof(*h) + len);
+	if (h == NULL) {
+		s->st.held_dropped++;
+		return;
+	}
+	h->next = NULL;
+	h->dst = *dst;
+	h->after_seq = after_seq;
+	h->len = len;
+	memcpy(h->buf, buf, len);
+	*s->hold_tail = h;
+	s->hold_tail = &h->next;
+	s->n_held++;
+	s->st.held++;
+}
+
+/* Held messages leave in order: a message never overtakes an earlier one to the same node. */
+static unsigned flush_held(struct dmm_ctl *c)
+{
+	struct dmm_sig *s = c->sig;
+	unsigned sent = 0;
+
+	while (s->hold_head != NULL) {
+		struct held *h = s->hold_head;
+		if (h->after_seq != 0 && !dmm_opq_in_force(&c->dp->opq, h->after_seq))
+			break;
+		if (!try_send(c, &h->dst, h->buf, h->len))
+			break;
+		s->hold_head = h->next;
+		if (s->hold_head == NULL)
+			s->hold_tail = &s->hold_head;
+		s->n_held--;
+		free(h);
+		sent++;
+	}
+	return sent;
+}
+
+static void do_send(struct dmm_ctl *c, const struct dmm_maar_action *a)
+{
+	struct dmm_sig *s = c->sig;
+	size_t len;
+	char line[512];
+	int rc =
+	    dmm_mh_build(&a->msg, &c->dp->cfg->address, &a->dst, s->mhbuf, sizeof(s->mhbuf), &len);
+	if (rc != 0) {
+		s->st.mh_send_fail++;
+		dmm_log("sig", DMM_LOG_ERR, "cannot encode a message for %s: %s", a->nai,
+			dmm_mh_strerror(rc));
+		return;
+	}
+	if (dmm_log_enabled("sig", DMM_LOG_DEBUG)) {
+		char d[DMM_IP6_STRLEN];
+		dmm_mh_format(&a->msg, line, sizeof(line));
+		dmm_log("sig", DMM_LOG_DEBUG, "-> %s %s", dmm_ip6_fmt(&a->dst, d), line);
+	}
+	uint64_t after = a->sync ? s->last_seq : 0;
+	if (after != 0 && !dmm_opq_in_force(&c->dp->opq, after))
+		s->st.held_sync++;
+	else
+		after = 0;
+	/* Behind held messages, or waiting itself: keep the order. */
+	if (after != 0 || s->hold_head != NULL || !try_send(c, &a->dst, s->mhbuf, (uint16_t)len))
+		hold(c, &a->dst, s->mhbuf, (uint16_t)len, after);
+}
+
+/* ---------------------------------------------------------------- table ops */
+
+static int push(struct dmm_ctl *c, struct dmm_op *op)
+{
+	uint64_t seq;
+	int rc = dmm_ctl_push(c, op, &seq);
+	if (rc < 0) {
+		c->sig->st.ops_failed++;
+		return rc;
+	}
+	c->sig->last_seq = seq;
+	return 0;
+}
+
+static int32_t tunnel_find(const struct dmm_sig *s, const struct dmm_ip6 *peer)
+{
+	for (uint32_t i = 0; i < s->n_tun_max; i++)
+		if (s->tun[i].used && dmm_ip6_eq(&s->tun[i].peer, peer))
+			return (int32_t)i;
+	return -1;
+}
+
+static void tunnel_add(struct dmm_ctl *c, const struct dmm_ip6 *peer)
+{
+	struct dmm_sig *s = c->sig;
+	const struct dmm_config *cfg = c->dp->cfg;
+	char p[DMM_IP6_STRLEN];
+
+	if (tunnel_find(s, peer) >= 0)
+		return; /* a static tunnel to the same peer: reuse it */
+	uint32_t id;
+	for (id = 0; id < s->n_tun_max; id++)
+		if (!s->tun[id].used)
+			break;
+	if (id == s->n_tun_max) {
+		s->st.ops_failed++;
+		dmm_log("sig", DMM_LOG_ERR, "no tunnel id left for %s (limits.tunnels)",
+			dmm_ip6_fmt(peer, p));
+		return;
+	}
+	struct dmm_ip6 via = dmm_ctl_via(cfg, peer);
+	uint32_t nh;
+	if (dmm_ctl_neigh_get(c, &via, &nh) < 0) {
+		s->st.ops_failed++;
+		return;
+	}
+	struct dmm_op op = {.type = DMM_OP_TUNNEL_SET, .id = id};
+	memcpy(op.u.tunnel.local, cfg->address.a, 16);
+	memcpy(op.u.tunnel.remote, peer->a, 16);
+	op.u.tunnel.mtu = cfg->tunnel_mtu;
+	op.u.tunnel.nh = nh;
+	if (push(c, &op) < 0)
+		return;
+	s->tun[id].used = true;
+	s->tun[id].peer = *peer;
+	s->st.tunnels_added++;
+	dmm_log("sig", DMM_LOG_INFO, "tunnel %u to %s up", id, dmm_ip6_fmt(peer, p));
+}
+
+static void tunnel_del(struct dmm_ctl *c, const struct dmm_ip6 *peer)
+{
+	struct dmm_sig *s = c->sig;
+	char p[DMM_IP6_STRLEN];
+	int32_t id = tunnel_find(s, peer);
+
+	if (id < 0 || s->tun[id].is_static)
+		return;
+	struct dmm_op op = {.type = DMM_OP_TUNNEL_DEL, .id = (uint32_t)id};
+	if (push(c, &op) < 0)
+		return;
+	s->tun[id].used = false;
+	s->st.tunnels_deleted++;
+	dmm_log("sig", DMM_LOG_INFO, "tunnel %d to %s down", id, dmm_ip6_fmt(peer, p));
+}
+
+static void bind_set(struct dmm_ctl *c, const struct dmm_maar_action *a)
+{
+	struct dmm_sig *s = c->sig;
+	struct dmm_op op = {.type = DMM_OP_BIND_SET};
+	uint8_t both = DMM_MAAR_BIND_ANCHORED | DMM_MAAR_BIND_ATTACHED;
+
+	memcpy(op.u.bind.prefix, a->prefix.addr.a, 8);
+	op.u.bind.flags = a->flags;
+	op.u.bind.tunnel = DMM_TUNNEL_NONE;
+	if ((a->flags & both) != both) {
+		int32_t id = tunnel_find(s, &a->peer);
+		if (id < 0) {
+			s->st.ops_failed++;
+			return; /* the state machine always adds the tunnel first */
+		}
+		op.u.bind.tunnel = (uint32_t)id;
+	}
+	if (a->flags & DMM_MAAR_BIND_ATTACHED) {
+		op.port = s->access_port;
+		if (a->has_ll_id)
+			memcpy(op.u.bind.mac.addr_bytes, a->ll_id, 6);
+	}
+	if (push(c, &op) == 0)
+		s->st.binds_set++;
+}
+
+static void bind_del(struct dmm_ctl *c, const struct dmm_maar_action *a)
+{
+	struct dmm_op op = {.type = DMM_OP_BIND_DEL};
+	memcpy(op.u.bind.prefix, a->prefix.addr.a, 8);
+	if (push(c, &op) == 0)
+		c->sig->st.binds_deleted++;
+}
+
+/* ---------------------------------------------------------------- actions */
+
+static void run_actions(struct dmm_ctl *c)
+{
+	struct dmm_sig *s = c->sig;
+	char p[DMM_PFX_STRLEN], q[DMM_IP6_STRLEN], m[DMM_MAC_STRLEN], l[DMM_IP6_STRLEN];
+
+	for (unsigned i = 0; i < s->out->n; i++) {
+		const struct dmm_maar_action *a = &s->out->a[i];
+		switch (a->type) {
+		case DMM_MAAR_ACT_SEND:
+			do_send(c, a);
+			break;
+		case DMM_MAAR_ACT_ARM:
+			s->next_tick_ms = a->at_ms;
+			break;
+		case DMM_MAAR_ACT_TUNNEL_ADD:
+			tunnel_add(c, &a->peer);
+			break;
+		case DMM_MAAR_ACT_TUNNEL_DEL:
+			tunnel_del(c, &a->peer);
+			break;
+		case DMM_MAAR_ACT_BIND_SET:
+			bind_set(c, a);
+			break;
+		case DMM_MAAR_ACT_BIND_DEL:
+			bind_del(c, a);
+			break;
+		case DMM_MAAR_ACT_ADVERTISE:
+			/* The Router Advertisement itself is the access-link issue's (RFC 8885
+			 * §3.7); the decision is logged so the timeline shows it. */
+			s->st.advertise++;
+			dmm_log(
+			    "sig", DMM_LOG_INFO,
+			    "mn %s: advertise %s (anchor %s, preferred %us, valid %us) from DLIF "
+			    "%s %s",
+			    a->nai, dmm_prefix_fmt(&a->prefix, p), dmm_ip6_fmt(&a->peer, q),
+			    a->preferred_s, a->valid_s,
+			    dmm_mac_fmt((const struct dmm_mac *)a->dlif.mac, m),
+			    dmm_ip6_fmt(&a->dlif.lla, l));
+			break;
+		case DMM_MAAR_ACT_WITHDRAW:
+			s->st.withdraw++;
+			dmm_log("sig", DMM_LOG_INFO, "mn %s: withdraw %s", a->nai,
+				dmm_prefix_fmt(&a->prefix, p));
+			break;
+		case DMM_MAAR_ACT_EVENT:
+			s->st.events++;
+			dmm_log("sig", DMM_LOG_INFO, "mn %s: %s%s%s%s%s status %u", a->nai,
+				dmm_maar_event_name(a->event), a->prefix.len ? " " : "",
+				a->prefix.len ? dmm_prefix_fmt(&a->prefix, p) : "",
+				dmm_ip6_is_zero(&a->peer) ? "" : " peer ",
+				dmm_ip6_is_zero(&a->peer) ? "" : dmm_ip6_fmt(&a->peer, q),
+				a->status);
+			break;
+		}
+	}
+	s->out->n = 0;
+}
+
+/* ---------------------------------------------------------------- heartbeat */
+
+static void hb_run(struct dmm_ctl *c, uint64_t now)
+{
+	struct dmm_sig *s = c->sig;
+	char a[DMM_IP6_STRLEN];
+
+	for (unsigned i = 0; i < s->hb_out->n; i++) {
+		const struct dmm_hb_action *h = &s->hb_out->a[i];
+		switch (h->type) {
+		case DMM_HB_ACT_SEND: {
+			struct dmm_maar_action m = {.type = DMM_MAAR_ACT_SEND, .dst = h->peer};
+			m.msg = h->msg;
+			do_send(c, &m);
+			break;
+		}
+		case DMM_HB_ACT_ARM:
+			s->hb_next_ms = h->at_ms;
+			break;
+		case DMM_HB_ACT_RESTARTED:
+			/* RFC 5847 §3.2: the CMD lost its binding cache; our sessions are only
+			 * valid again once re-registered. */
+			s->cmd_restarts++;
+			dmm_log("sig", DMM_LOG_WARNING,
+				"CMD %s restarted (Restart Counter %u -> %u): re-registering every "
+				"session served here",
+				dmm_ip6_fmt(&h->peer, a), h->old_rc, h->new_rc);
+			dmm_maar_cmd_restarted(s->sm, now, s->out);
+			run_actions(c);
+			break;
+		case DMM_HB_ACT_UNREACHABLE:
+			s->cmd_unreachable++;
+			dmm_log("sig", DMM_LOG_WARNING, "CMD %s unreachable (missed heartbeats)",
+				dmm_ip6_fmt(&h->peer, a));
+			break;
+		case DMM_HB_ACT_REACHABLE:
+			dmm_log("sig", DMM_LOG_NOTICE, "CMD %s reachable again",
+				dmm_ip6_fmt(&h->peer, a));
+			break;
+		case DMM_HB_ACT_DISABLED:
+			dmm_log("sig", DMM_LOG_WARNING,
+				"CMD %s does not implement Heartbeat (Binding Error 2): no more "
+				"requests",
+				dmm_ip6_fmt(&h->peer, a));
+			break;
+		}
+	}
+	s->hb_out->n = 0;
+}
+
+/* RFC 5847 §3 (H3): requests only while we hold at least one binding with the CMD. */
+static void hb_activity(struct dmm_ctl *c)
+{
+	struct dmm_sig *s = c->sig;
+	bool active = dmm_maar_count(s->sm) > 0;
+
+	if (s->hb == NULL || active == s->cmd_active)
+		return;
+	s->cmd_active = active;
+	dmm_hb_set_active(s->hb, &c->dp->cfg->sig.cmd, active);
+}
+
+static unsigned hb_poll(struct dmm_ctl *c, uint64_t now)
+{
+	struct dmm_sig *s = c->sig;
+	unsigned work = 0;
+
+	if (s->hb == NULL)
+		return 0;
+	if (s->announce) {
+		unsigned cursor = 0;
+		while (dmm_hb_announce(s->hb, &cursor, s->hb_out) == DMM_HB_MORE)
+			hb_run(c, now);
+		hb_run(c, now);
+		s->announce = false;
+		work++;
+	}
+	if (now >= s->hb_next_ms) {
+		s->hb_next_ms = UINT64_MAX;
+		for (int i = 0; i < 16; i++) {
+			int rc = dmm_hb_tick(s->hb, now, s->hb_out);
+			hb_run(c, now);
+			work++;
+			if (rc != DMM_HB_MORE)
+				break;
+		}
+	}
+	return work;
+}
+
+/* The Restart Counter survives restarts in a file (RFC 5847 §3.2): read it, add one (every
+ * start of dmm-maar loses its sessions), write it back atomically. First start: 1, no
+ * announcement. */
+static int restart_counter(const char *path, uint32_t *out, bool *restarted)
+{
+	unsigned long v = 0;
+	char tmp[DMM_CFG_PATH_LEN + 8];
+	FILE *f;
+
+	*restarted = false;
+	if (path[0] == '\0') {
+		*out = 1;
+		return 0;
+	}
+	f = fopen(path, "r");
+	if (f != NULL) {
+		if (fscanf(f, "%lu", &v) == 1)
+			*restarted = true;
+		fclose(f);
+	}
+	*out = (uint32_t)(v + 1);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (f == NULL)
+		return -errno;
+	fprintf(f, "%u\n", *out);
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		int rc = -errno;
+		fclose(f);
+		return rc;
+	}
+	fclose(f);
+	return rename(tmp, path) < 0 ? -errno : 0;
+}
+
+static int hb_init(struct dmm_ctl *c)
+{
+	struct dmm_sig *s = c->sig;
+	const struct dmm_cfg_signalling *sc = &c->dp->cfg->sig;
+	struct dmm_hb_config hc;
+	int rc;
+
+	s->hb_next_ms = UINT64_MAX;
+	if (!sc->heartbeat.enabled)
+		return 0;
+	rc = restart_counter(sc->heartbeat.restart_counter_file, &s->restart_counter, &s->announce);
+	if (rc < 0) {
+		dmm_log("sig", DMM_LOG_ERR, "restart counter file %s: %s",
+			sc->heartbeat.restart_counter_file, strerror(-rc));
+		return rc;
+	}
+	dmm_hb_config_default(&hc);
+	hc.addr = c->dp->cfg->address;
+	hc.interval_ms = sc->heartbeat.interval_s * 1000u;
+	hc.allow_short = sc->heartbeat.allow_short;
+	hc.missing_allowed = sc->heartbeat.missing_allowed;
+	hc.restart_counter = s->restart_counter;
+	hc.max_peers = 1;
+	s->hb_out = calloc(1, sizeof(*s->hb_out));
+	if (s->hb_out == NULL)
+		return -ENOMEM;
+	s->hb = dmm_hb_new(&hc, &rc);
+	if (s->hb == NULL)
+		return rc;
+	rc = dmm_hb_peer_add(s->hb, now_ms(), &sc->cmd);
+	if (rc < 0)
+		return rc;
+	s->hb_next_ms = dmm_hb_next_due(s->hb);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- inputs */
+
+void dmm_sig_input(struct dmm_ctl *c, const struct dmm_ip6 *src, const struct dmm_mh_msg *msg)
+{
+	struct dmm_sig *s = c->sig;
+	uint64_t now = now_ms();
+	if (dmm_log_enabled("sig", DMM_LOG_DEBUG)) {
+		char line[512], a[DMM_IP6_STRLEN];
+		dmm_mh_format(msg, line, sizeof(line));
+		dmm_log("sig", DMM_LOG_DEBUG, "<- %s %s", dmm_ip6_fmt(src, a), line);
+	}
+	if (msg->type == DMM_MH_HB || msg->type == DMM_MH_BE) {
+		/* Heartbeats only from the CMD (as PBUs: the sender is authenticated by address,
+		 * RFC 5213 §4 stands in for IPsec); a Binding Error may answer a heartbeat. */
+		if (s->hb != NULL && dmm_ip6_eq(src, &c->dp->cfg->sig.cmd)) {
+			dmm_hb_input(s->hb, now, src, msg, s->hb_out);
+			hb_run(c, now);
+		}
+		return;
+	}
+	dmm_maar_input(s->sm, now, src, msg, s->out);
+	run_actions(c);
+	hb_activity(c);
+}
+
+static unsigned tick(struct dmm_ctl *c, uint64_t now)
+{
+	struct dmm_sig *s = c->sig;
+	unsigned work = 0;
+
+	if (now < s->next_tick_ms)
+		return 0;
+	s->next_tick_ms = UINT64_MAX;
+	/* Bounded: a burst of due timers is spread over several control loops. */
+	for (int i = 0; i < 16; i++) {
+		int rc = dmm_maar_tick(s->sm, now, s->out);
+		run_actions(c);
+		work++;
+		if (rc != DMM_MAAR_MORE)
+			break;
+	}
+	return work;
+}
+
+/* ---------------------------------------------------------------- control socket */
+
+static void client_close(struct sig_client *cl)
+{
+	close(cl->fd);
+	free(cl->out);
+	memset(cl, 0, sizeof(*cl));
+	cl->fd = -1;
+}
+
+static const char *errstr(int rc)
+{
+	switch (rc) {
+	case -ENOSPC:
+		return "refused: prefix pool empty or session table full";
+	case -EINVAL:
+		return "invalid argument";
+	case -ENAMETOOLONG:
+		return "MN-ID longer than 254 octets";
+	default:
+		return strerror(-rc);
+	}
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+struct page {
+	FILE *f;
+	uint32_t skip, limit, seen, written;
+};
+
+static int session_json(const struct dmm_maar_session *ss, void *arg)
+{
+	struct page *pg = arg;
+	char p[DMM_PFX_STRLEN], a[DMM_IP6_STRLEN], m[DMM_MAC_STRLEN];
+
+	if (pg->seen++ < pg->skip)
+		return 0;
+	if (pg->written == pg->limit)
+		return 1;
+	FILE *f = pg->f;
+	fprintf(f, "%s{\"mn\":", pg->written++ ? "," : "");
+	json_str(f, ss->nai);
+	fprintf(f, ",\"state\":\"%s\",\"prefix\":\"%s\"", dmm_maar_state_name(ss->state),
+		dmm_prefix_fmt(&ss->pfx, p));
+	if (ss->has_ll_id)
+		fprintf(f, ",\"ll_id\":\"%s\"", dmm_mac_fmt((const struct dmm_mac *)ss->ll_id, m));
+	if (ss->state == DMM_MAAR_S_ANCHOR || ss->state == DMM_MAAR_S_ANCHOR_DEREG)
+		fprintf(f, ",\"serving\":\"%s\"", dmm_ip6_fmt(&ss->smaar, a));
+	fputs(",\"anchors\":[", f);
+	for (unsigned i = 0; i < ss->n_remote; i++) {
+		char q[DMM_PFX_STRLEN];
+		fprintf(f, "%s{\"maar\":\"%s\",\"prefix\":\"%s\"}", i ? "," : "",
+			dmm_ip6_fmt(&ss->remote[i].addr, a), dmm_prefix_fmt(&ss->remote[i].pfx, q));
+	}
+	fprintf(f, "],\"expire_ms\":%" PRIu64 ",\"last_seq\":%u,\"pbu_outstanding\":%s}",
+		ss->expire_ms, ss->last_seq, ss->pbu_outstanding ? "true" : "false");
+	return 0;
+}
+
+static void write_sig_stats(struct dmm_ctl *c, FILE *f)
+{
+	struct dmm_sig *s = c->sig;
+	const struct dmm_maar_stats *m = dmm_maar_get_stats(s->sm);
+	const struct dmm_config *cfg = c->dp->cfg;
+	char a[DMM_IP6_STRLEN];
+
+#define U(name, v) fprintf(f, ",\"%s\":%" PRIu64, name, (uint64_t)(v))
+	fprintf(f, "{\"cmd\":\"%s\",\"mode\":\"%s\"", dmm_ip6_fmt(&cfg->sig.cmd, a),
+		dmm_cfg_cmd_mode_name(cfg->sig.mode));
+	U("sessions", dmm_maar_count(s->sm));
+	U("pool_used", dmm_maar_pool_used(s->sm));
+	U("held_now", s->n_held);
+	U("mh_sent", s->st.mh_sent);
+	U("mh_send_fail", s->st.mh_send_fail);
+	U("held", s->st.held);
+	U("held_sync", s->st.held_sync);
+	U("held_dropped", s->st.held_dropped);
+	U("tunnels_added", s->st.tunnels_added);
+	U("tunnels_deleted", s->st.tunnels_deleted);
+	U("binds_set", s->st.binds_set);
+	U("binds_deleted", s->st.binds_deleted);
+	U("advertise", s->st.advertise);
+	U("withdraw", s->st.withdraw);
+	U("ops_failed", s->st.ops_failed);
+	U("restart_counter", s->restart_counter);
+	U("cmd_restarts", s->cmd_restarts);
+	U("cmd_unreachable", s->cmd_unreachable);
+	if (s->hb != NULL) {
+		const struct dmm_hb_stats *h = dmm_hb_get_stats(s->hb);
+		U("hb_tx_req", h->tx_req);
+		U("hb_tx_resp", h->tx_resp);
+		U("hb_rx_req", h->rx_req);
+		U("hb_rx_resp", h->rx_resp);
+		U("hb_rx_unsolicited", h->rx_unsolicited);
+	}
+	U("attach", m->attach);
+	U("detach", m->detach);
+	U("attach_refused_pool", m->attach_refused_pool);
+	U("attach_refused_full", m->attach_refused_full);
+	U("pbu_sent", m->pbu_sent);
+	U("pbu_retx", m->pbu_retx);
+	U("pbu_paced", m->pbu_paced);
+	U("pba_sent", m->pba_sent);
+	U("pba_direct_sent", m->pba_direct_sent);
+	U("rx_pba", m->rx_pba);
+	U("rx_pbu", m->rx_pbu);
+	U("rx_other", m->rx_other);
+	U("drop_unknown_src", m->drop_unknown_src);
+	U("drop_pba_unmatched", m->drop_pba_unmatched);
+	U("drop_pba_mismatch", m->drop_pba_mismatch);
+	U("pbu_no_session", m->pbu_no_session);
+	U("registrations", m->registrations);
+	U("handovers", m->handovers);
+	U("refreshes", m->refreshes);
+	U("rejections", m->rejections);
+	U("anchor_moves", m->anchor_moves);
+	U("remote_anchors_added", m->remote_anchors_added);
+	U("deregistrations", m->deregistrations);
+	U("expirations", m->expirations);
+	U("prefixes_allocated", m->prefixes_allocated);
+	U("prefixes_released", m->prefixes_released);
+#undef U
+	fputs("}\n", f);
+}
+
+static void answer(struct dmm_ctl *c, char *req, FILE *f)
+{
+	struct dmm_sig *s = c->sig;
+	char *save = NULL;
+	char *w[5] = {0};
+	int n = 0;
+
+	for (char *t = strtok_r(req, " \t", &save); t != NULL && n < 5;
+	     t = strtok_r(NULL, " \t", &save))
+		w[n++] = t;
+	s->st.ctl_requests++;
+	if (n >= 3 && strcmp(w[0], "mn") == 0 && strcmp(w[1], "attach") == 0 && n <= 4) {
+		struct dmm_mac mac;
+		if (n == 4 && (dmm_mac_parse(w[3], &mac) < 0 || dmm_mac_is_zero(&mac) ||
+			       dmm_mac_is_multicast(&mac))) {
+			fputs("{\"error\":\"not a unicast MAC address\"}\n", f);
+			return;
+		}
+		if (strlen(w[2]) > DMM_MH_NAI_MAX) {
+			fprintf(f, "{\"error\":\"%s\"}\n", errstr(-ENAMETOOLONG));
+			return;
+		}
+		int rc = dmm_maar_attach(s->sm, now_ms(), w[2], n == 4 ? mac.a : NULL, s->out);
+		run_actions(c);
+		hb_activity(c);
+		if (rc < 0)
+			fprintf(f, "{\"error\":\"%s\"}\n", errstr(rc));
+		else
+			fputs("{\"result\":\"attached\"}\n", f);
+		dmm_log("sig", DMM_LOG_INFO, "control: mn attach %s%s%s: %s", w[2],
+			n == 4 ? " " : "", n == 4 ? w[3] : "", rc < 0 ? errstr(rc) : "ok");
+	} else if (n == 3 && strcmp(w[0], "mn") == 0 && strcmp(w[1], "detach") == 0) {
+		int rc = dmm_maar_detach(s->sm, now_ms(), w[2], s->out);
+		run_actions(c);
+		if (rc == DMM_MAAR_IGNORED)
+			fputs("{\"error\":\"no MN with this MN-ID is served here\"}\n", f);
+		else if (rc < 0)
+			fprintf(f, "{\"error\":\"%s\"}\n", errstr(rc));
+		else
+			fputs("{\"result\":\"detached\"}\n", f);
+		dmm_log("sig", DMM_LOG_INFO, "control: mn detach %s: %s", w[2],
+			rc == DMM_MAAR_IGNORED ? "not served here"
+			: rc < 0	       ? errstr(rc)
+					       : "ok");
+	} else if (n >= 1 && n <= 3 && strcmp(w[0], "sessions") == 0) {
+		struct page pg = {.f = f, .limit = SESSIONS_PAGE};
+		char *end;
+		if (n >= 2) {
+			unsigned long v = strtoul(w[1], &end, 10);
+			if (*end != '\0' || v > UINT32_MAX) {
+				fputs("{\"error\":\"offset: not a number\"}\n", f);
+				return;
+			}
+			pg.skip = (uint32_t)v;
+		}
+		if (n == 3) {
+			unsigned long v = strtoul(w[2], &end, 10);
+			if (*end != '\0' || v == 0 || v > SESSIONS_PAGE_MAX) {
+				fprintf(f, "{\"error\":\"limit: 1..%d\"}\n", SESSIONS_PAGE_MAX);
+				return;
+			}
+			pg.limit = (uint32_t)v;
+		}
+		fprintf(f, "{\"count\":%u,\"offset\":%u,\"sessions\":[", dmm_maar_count(s->sm),
+			pg.skip);
+		int more = dmm_maar_foreach(s->sm, session_json, &pg);
+		if (more > 0)
+			fprintf(f, "],\"next\":%u}\n", pg.skip + pg.written);
+		else
+			fputs("],\"next\":null}\n", f);
+	} else if (n == 1 && strcmp(w[0], "sig") == 0) {
+		write_sig_stats(c, f);
+	} else {
+		fputs("{\"error\":\"unknown request; try: mn attach NAI [MAC], mn detach NAI, "
+		      "sessions [OFFSET [LIMIT]], sig\"}\n",
+		      f);
+	}
+}
+
+static void client_io(struct dmm_ctl *c, struct sig_client *cl)
+{
+	if (cl->out != NULL) {
+		while (cl->out_off < cl->out_len) {
+			ssize_t k = send(cl->fd, cl->out + cl->out_off, cl->out_len - cl->out_off,
+					 MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				return;
+			if (k <= 0)
+				break;
+			cl->out_off += (size_t)k;
+		}
+		client_close(cl);
+		return;
+	}
+	for (;;) {
+		ssize_t k = recv(cl->fd, cl->in + cl->in_len, sizeof(cl->in) - 1 - cl->in_len,
+				 MSG_DONTWAIT);
+		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (k <= 0 && cl->in_len == 0) {
+			client_close(cl);
+			return;
+		}
+		if (k > 0)
+			cl->in_len += (size_t)k;
+		bool line = memchr(cl->in, '\n', cl->in_len) != NULL;
+		if (!line && k > 0 && cl->in_len < sizeof(cl->in) - 1)
+			continue;
+		cl->in[cl->in_len] = '\0';
+		cl->in[strcspn(cl->in, "\r\n")] = '\0';
+		FILE *f = open_memstream(&cl->out, &cl->out_len);
+		if (f == NULL) {
+			client_close(cl);
+			return;
+		}
+		if (!line && cl->in_len == sizeof(cl->in) - 1)
+			fputs("{\"error\":\"request line too long\"}\n", f);
+		else
+			answer(c, cl->in, f);
+		fclose(f);
+		cl->out_off = 0;
+		client_io(c, cl);
+		return;
+	}
+}
+
+static unsigned sock_poll(struct dmm_ctl *c)
+{
+	struct dmm_sig *s = c->sig;
+	unsigned work = 0;
+
+	if (s->lsock < 0)
+		return 0;
+	for (;;) {
+		int fd = accept4(s->lsock, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			break;
+		int slot = -1;
+		for (int i = 0; i < SIG_CLIENTS; i++)
+			if (s->cl[i].fd < 0) {
+				slot = i;
+				break;
+			}
+		if (slot < 0) {
+			close(fd); /* busy: the client sees EOF */
+			continue;
+		}
+		s->cl[slot].fd = fd;
+		work++;
+	}
+	for (int i = 0; i < SIG_CLIENTS; i++)
+		if (s->cl[i].fd >= 0) {
+			client_io(c, &s->cl[i]);
+			work++;
+		}
+	return work;
+}
+
+static int sock_open(struct dmm_sig *s, const char *path)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	snprintf(s->sock_path, sizeof(s->sock_path), "%s", path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	mode_t old = umask(0077); /* the socket changes forwarding state: root only */
+	int rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (rc < 0 || listen(fd, 16) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	s->lsock = fd;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- life cycle */
+
+unsigned dmm_sig_poll(struct dmm_ctl *c)
+{
+	struct dmm_sig *s = c->sig;
+	unsigned work = 0;
+	uint64_t now = now_ms();
+
+	if (s->hold_head != NULL)
+		work += flush_held(c);
+	work += tick(c, now);
+	hb_activity(c);
+	work += hb_poll(c, now);
+	if (now >= s->next_sock_poll_ms) {
+		s->next_sock_poll_ms = now + SIG_SOCK_POLL_MS;
+		work += sock_poll(c);
+	}
+	return work;
+}
+
+int dmm_sig_init(struct dmm_ctl *c)
+{
+	const struct dmm_config *cfg = c->dp->cfg;
+	const struct dmm_cfg_signalling *sc = &cfg->sig;
+	struct dmm_maar_config mc;
+	int rc = 0;
+
+	struct dmm_sig *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	s->lsock = -1;
+	for (int i = 0; i < SIG_CLIENTS; i++)
+		s->cl[i].fd = -1;
+	s->hold_tail = &s->hold_head;
+	s->next_tick_ms = UINT64_MAX;
+	s->out = calloc(1, sizeof(*s->out));
+	s->n_tun_max = cfg->limits.tunnels;
+	s->tun = calloc(s->n_tun_max, sizeof(*s->tun));
+	if (s->out == NULL || s->tun == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	/* Static tunnels keep their ids (0..n-1); the state machine reuses one to the same peer. */
+	for (unsigned i = 0; i < cfg->n_tunnels && i < s->n_tun_max; i++) {
+		s->tun[i].used = s->tun[i].is_static = true;
+		s->tun[i].peer = cfg->tunnels[i].remote;
+	}
+	for (uint16_t p = 0; p < c->dp->n_ports; p++)
+		if (cfg->ports[p].role == DMM_ROLE_ACCESS) {
+			s->access_port = p;
+			break;
+		}
+
+	dmm_maar_config_default(&mc);
+	mc.addr = cfg->address;
+	mc.cmd = sc->cmd;
+	mc.cmd_mode = (enum dmm_maar_cmd_mode)sc->mode;
+	mc.peers = sc->peers;
+	mc.n_peers = sc->n_peers;
+	mc.pool = cfg->pools;
+	mc.n_pool = cfg->n_pools;
+	mc.lifetime_s = sc->lifetime_s;
+	mc.dereg_variant = (uint8_t)sc->dereg_variant;
+	mc.detach_grace_ms = sc->detach_grace_ms;
+	mc.initial_bindack_ms = sc->initial_bindack_ms;
+	mc.max_bindack_ms = sc->max_bindack_ms;
+	mc.max_update_rate = (uint8_t)(sc->max_update_rate > 255 ? 255 : sc->max_update_rate);
+	mc.min_delay_bce_delete_ms = sc->min_delay_bce_delete_ms;
+	mc.max_mns = sc->max_mns;
+	mc.att = (uint8_t)sc->att;
+	mc.hash_seed = rte_rdtsc();
+	s->sm = dmm_maar_new(&mc, &rc);
+	if (s->sm == NULL)
+		goto fail;
+
+	char path[108];
+	if (cfg->control_socket[0] != '\0')
+		snprintf(path, sizeof(path), "%s", cfg->control_socket);
+	else
+		snprintf(path, sizeof(path), "/run/dmm-maar.%s.sock", cfg->name);
+	c->sig = s;
+	rc = hb_init(c);
+	c->sig = NULL;
+	if (rc < 0) {
+		dmm_log("sig", DMM_LOG_ERR, "heartbeat: %s", strerror(-rc));
+		goto fail;
+	}
+	rc = sock_open(s, path);
+	if (rc < 0) {
+		dmm_log("sig", DMM_LOG_ERR, "control socket %s: %s", path, strerror(-rc));
+		goto fail;
+	}
+	c->sig = s;
+	char a[DMM_IP6_STRLEN];
+	dmm_log("sig", DMM_LOG_INFO, "signalling with CMD %s (%s mode), control socket %s",
+		dmm_ip6_fmt(&sc->cmd, a), dmm_cfg_cmd_mode_name(sc->mode), path);
+	return 0;
+fail:
+	dmm_hb_free(s->hb);
+	free(s->hb_out);
+	dmm_maar_free(s->sm);
+	free(s->out);
+	free(s->tun);
+	free(s);
+	return rc;
+}
+
+void dmm_sig_free(struct dmm_ctl *c)
+{
+	struct dmm_sig *s = c->sig;
+	if (s == NULL)
+		return;
+	for (int i = 0; i < SIG_CLIENTS; i++)
+		if (s->cl[i].fd >= 0)
+			client_close(&s->cl[i]);
+	if (s->lsock >= 0) {
+		close(s->lsock);
+		unlink(s->sock_path);
+	}
+	while (s->hold_head != NULL) {
+		struct held *h = s->hold_head;
+		s->hold_head = h->next;
+		free(h);
+	}
+	dmm_hb_free(s->hb);
+	free(s->hb_out);
+	dmm_maar_free(s->sm);
+	free(s->out);
+	free(s->tun);
+	free(s);
+	c->sig = NULL;
+}
