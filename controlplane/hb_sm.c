@@ -160,18 +160,21 @@ static struct dmm_hb_action *push(struct dmm_hb_actions *out, enum dmm_hb_action
 }
 
 /* RFC 5847 §3.2: compare with the stored value; a different one means a restart with state
- * loss; the first one is just stored. */
+ * loss; the first one of a solicited response is just stored. An unsolicited response is sent
+ * only "after a restart that lost state" so that peers "quickly discover the restart": it
+ * reports one even when no counter was known yet (old_rc 0 then), unless it repeats the stored
+ * value (a duplicate). */
 static void take_counter(struct dmm_hb *hb, struct peer *p, const struct dmm_mh_msg *msg,
-			 struct dmm_hb_actions *out)
+			 bool unsolicited, struct dmm_hb_actions *out)
 {
 	if (!msg->opt.has_restart) {
 		hb->st.rx_resp_no_counter++;
 		return;
 	}
-	if (p->rc_known && p->rc != msg->opt.restart) {
+	if ((p->rc_known && p->rc != msg->opt.restart) || (!p->rc_known && unsolicited)) {
 		struct dmm_hb_action *a = push(out, DMM_HB_ACT_RESTARTED, &p->addr);
 
-		a->old_rc = p->rc;
+		a->old_rc = p->rc_known ? p->rc : 0;
 		a->new_rc = msg->opt.restart;
 		hb->st.restarted++;
 	}
@@ -239,7 +242,7 @@ int dmm_hb_input(struct dmm_hb *hb, uint64_t now_ms, const struct dmm_ip6 *src,
 	if (fl & DMM_MH_HB_U) {
 		/* RFC 5847 §3.2: sequence number ignored, no reply; the counter tells. */
 		hb->st.rx_unsolicited++;
-		take_counter(hb, p, msg, out);
+		take_counter(hb, p, msg, true, out);
 		return DMM_HB_DONE;
 	}
 	hb->st.rx_resp++;
@@ -255,7 +258,7 @@ int dmm_hb_input(struct dmm_hb *hb, uint64_t now_ms, const struct dmm_ip6 *src,
 		push(out, DMM_HB_ACT_REACHABLE, &p->addr);
 		hb->st.reachable++;
 	}
-	take_counter(hb, p, msg, out);
+	take_counter(hb, p, msg, false, out);
 	return DMM_HB_DONE;
 }
 

@@ -14,7 +14,8 @@
  *     Counter option in a request is ignored (§3.4, H9). Acceptance of the sender is the
  *     daemon's business (dmm-cmd talks to configured MAARs only, as for PBUs);
  *   - a response's Restart Counter is stored per peer; a changed value means the peer
- *     restarted and lost its state (RFC 5847 §3.2, H5); the first value seen is just stored;
+ *     restarted and lost its state (RFC 5847 §3.2, H5); the first value of a solicited
+ *     response is just stored, an unsolicited response (U=1) reports a restart even then;
  *   - an unsolicited response (U=1, R=1) is not answered and its sequence number is ignored,
  *     but its Restart Counter is processed (§3.2, H6);
  *   - a Binding Error status 2 from a peer with a request outstanding means the peer does not

@@ -179,7 +179,7 @@ signalling:
   detach_grace_ms: $GRACE_MS
   min_delay_bce_delete_ms: $MIN_DELAY_MS
   max_update_rate: 50
-  heartbeat: {enabled: false}
+  heartbeat: {interval_s: 1, allow_short: true, restart_counter_file: $LAB_TMP/maar$n.rc}
 EOF
 }
 
@@ -192,17 +192,23 @@ timers:
   relay_aggregation_ms: 1000
   min_delay_before_bce_delete_ms: $MIN_DELAY_MS
   timestamp_window_ms: 2000
+heartbeat: {interval_s: 1, allow_short: true, restart_counter_file: $LAB_TMP/cmd.rc}
 control_socket: $LAB_TMP/cmd.sock
 EOF
 }
 
-start_domain() { # MODE
-	local mode=$1 i
+start_cmd() { # MODE
+	local mode=$1
 	cmd_config "$mode" >"$LAB_TMP/cmd-$mode.yaml"
 	# Not through a shell function: $! must be dmm-cmd itself (ip netns exec execs it).
 	ip netns exec "$NS_CMD" "$CMD" --config "$LAB_TMP/cmd-$mode.yaml" --foreground --verbose \
-		</dev/null >"$LAB_TMP/cmd-$mode.log" 2>&1 &
+		</dev/null >>"$LAB_TMP/cmd-$mode.log" 2>&1 &
 	CMD_PID=$!
+}
+
+start_domain() { # MODE
+	local mode=$1 i
+	start_cmd "$mode"
 	for i in 1 2 3; do
 		maar_config "$i" "$mode" >"$LAB_TMP/maar$i-$mode.yaml"
 		lab_maar_start "maar$i" "${NS_M[$i]}" "$LAB_TMP/maar$i-$mode.yaml"
@@ -293,6 +299,25 @@ run_mode() {
 		[ "$(ping_loss "$(mn_addr "$p1")" 1)" = 0 ] && break
 	done
 	lab_expect "MN ($(mn_addr "$p1")) <-> CN at MAAR1: ping loss" 0% "$(ping_loss "$(mn_addr "$p1")")%"
+
+	if [ "$MODE" = "${MODES[0]}" ]; then
+		lab_step "$MODE: the CMD restarts and loses its binding cache (Heartbeat, RFC 5847)"
+		kill -TERM "$CMD_PID" 2>/dev/null
+		wait "$CMD_PID"
+		rm -f "$LAB_TMP/cmd.sock"
+		start_cmd "$MODE"
+		# The restarted CMD announces its new Restart Counter (unsolicited response);
+		# MAAR1 notices the change and registers its session again.
+		for ((i = 0; i < 100; i++)); do
+			[ -n "$(bce)" ] && break
+			sleep 0.1
+		done
+		lab_expect "CMD binding cache after the restart: re-registered by MAAR1" \
+			"${M_ADDR[1]} $p1 - active" "$(bce)"
+		lab_expect "MAAR1 saw the CMD restart (sig cmd_restarts)" 1 \
+			"$(ctl 1 --json sig | "$LAB_PY" -c 'import json,sys; print(json.load(sys.stdin)["cmd_restarts"])')"
+		lab_expect "MN <-> CN still at MAAR1: ping loss" 0% "$(ping_loss "$(mn_addr "$p1")")%"
+	fi
 
 	lab_step "$MODE: handover MAAR1 -> MAAR2"
 	local enc1=$(counter 1 encap) dec2=$(counter 2 decap)

@@ -371,8 +371,16 @@ static void H6_unsolicited_received_not_answered_counter_processed(void **state)
 
 	(void)state;
 	assert_int_equal(dmm_hb_peer_add(hb, T0, &p), 0);
-	/* first one seen: stored, no event, no reply (the peer is not even active) */
+	/* An unsolicited response announces a restart even when no counter was known (RFC 5847
+	 * §3.2: it lets peers "quickly discover the restart"): RESTARTED with old_rc 0, no reply
+	 * (the peer is not even active). */
 	dmm_hb_make_response(&m, 12345, true, 1);
+	assert_int_equal(dmm_hb_input(hb, T0, &p, &m, &out), DMM_HB_DONE);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(out.a[0].type, DMM_HB_ACT_RESTARTED);
+	assert_int_equal(out.a[0].old_rc, 0);
+	assert_int_equal(out.a[0].new_rc, 1);
+	/* A duplicate (same counter) is no new restart. */
 	assert_int_equal(dmm_hb_input(hb, T0, &p, &m, &out), DMM_HB_DONE);
 	assert_int_equal(out.n, 0);
 	/* the peer restarted again: counter 2, any sequence number */
@@ -384,7 +392,7 @@ static void H6_unsolicited_received_not_answered_counter_processed(void **state)
 	assert_int_equal(out.a[0].new_rc, 2);
 	assert_int_equal(dmm_hb_peer_get(hb, &p, &pi), 0);
 	assert_int_equal(pi.rc, 2);
-	assert_int_equal(dmm_hb_get_stats(hb)->rx_unsolicited, 2);
+	assert_int_equal(dmm_hb_get_stats(hb)->rx_unsolicited, 3);
 	dmm_hb_free(hb);
 }
 
