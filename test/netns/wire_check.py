@@ -22,11 +22,19 @@ and from `tshark -T pdml` (the -V tree as XML) plus `tshark -V` text:
     Link-local Address, Restart Counter); only 65-70 may be unknown to it.
 EXPECT.json (written by wire_maar.py) then says what the CMD's messages must contain:
 {"expectations": [{"name", "match": {...}, "fields": {...}, "count"}], "invalid_sent": [hex]}
-`match` and `fields` use the keys of wire_mh.summary() plus src/dst; special field keys:
-no_opts / has_opts (option types), ts_near_capture (s from the frame time), ts_not.
+`match` and `fields` use the keys of wire_mh.summary() plus src/dst; a match value
+{"not": V} matches anything but V. Special field keys: no_opts / has_opts (option types),
+ts_near_capture (s from the frame time), ts_not, hnp_in (every HNP a /64 inside that
+prefix), dlif_eui64 (69 is fe80::/64 + the modified EUI-64 of 70, and 70 a locally
+administered unicast MAC), echo_of {"match": {...}, "keys": [...]} (an EARLIER frame that
+matches has the same values of those keys: seq/Timestamp/Serving MAAR echoed).
+"min_count" instead of "count": at least that many frames match (retransmissions).
+"cover": [addresses]: every MH from those sources must match at least one expectation, so an
+unforeseen message from the node under test is a failure, not a silent pass.
 Frames whose MH is in invalid_sent (malformed on purpose) get no per-frame check.
 Prints PASS/FAIL lines with expected vs got; exit 0 only if everything passed.
 """
+import ipaddress
 import json
 import os
 import struct
@@ -257,10 +265,55 @@ def check_frame(no, t, ip, pkt, vtext):
     return s, bad
 
 
-def check_fields(s, fields):
+def matches(s, match):
+    for k, v in match.items():
+        if isinstance(v, dict) and "not" in v:
+            if s.get(k) == v["not"]:
+                return False
+        elif s.get(k) != v:
+            return False
+    return True
+
+
+def eui64_ll(mac):
+    """fe80::/64 + modified EUI-64 of a MAC given as aa:bb:cc:dd:ee:ff (RFC 4291 app. A)."""
+    b = bytes.fromhex(mac.replace(":", ""))
+    iid = bytes([b[0] ^ 2]) + b[1:3] + b"\xff\xfe" + b[3:6]
+    return W.s6(b"\xfe\x80" + bytes(6) + iid)
+
+
+def check_fields(s, fields, frames=()):
+    """Problems of summary s against fields; frames: every summary (for echo_of)."""
     bad = []
     for k, want in fields.items():
-        if k == "no_opts":
+        if k == "hnp_in":
+            pool = ipaddress.ip_network(want)
+            for h in s.get("hnp") or [None]:
+                if h is None or not (ipaddress.ip_network(h).prefixlen == 64
+                                     and ipaddress.ip_network(h).subnet_of(pool)):
+                    bad.append("HNP %s is not a /64 inside %s" % (h, want))
+        elif k == "dlif_eui64":
+            ll, mac = s.get("dlif_ll"), s.get("dlif_lla")
+            if ll is None or mac is None:
+                bad.append("DLIF 69 %s / 70 %s: both needed" % (ll, mac))
+            elif len(mac.split(":")) != 6:
+                bad.append("DLIF link-layer address %s is not 6 octets" % mac)
+            else:
+                first_octet = int(mac.split(":")[0], 16)
+                if first_octet & 1 or not first_octet & 2:
+                    bad.append("DLIF MAC %s is not locally administered unicast" % mac)
+                if ll != eui64_ll(mac):
+                    bad.append("DLIF link-local %s is not fe80::/64 + EUI-64 of %s (%s)"
+                               % (ll, mac, eui64_ll(mac)))
+        elif k == "echo_of":
+            keys = want["keys"]
+            cands = [f for f in frames if f["frame"] < s["frame"] and matches(f, want["match"])]
+            mine = {x: s.get(x) for x in keys}
+            if not any(all(f.get(x) == mine[x] for x in keys) for f in cands):
+                bad.append("%s not echoed: no earlier frame matching %s has them (candidates: %s)"
+                           % (mine, want["match"],
+                              [{x: f.get(x) for x in keys} for f in cands] or "none"))
+        elif k == "no_opts":
             extra = [x for x in s["opt_types"] if x in want]
             if extra:
                 bad.append("options %s present, must not be" % extra)
@@ -309,11 +362,12 @@ def main():
         selftest(sys.argv[2])
         return
     cap = sys.argv[1]
-    exp, invalid = [], set()
+    exp, invalid, cover = [], set(), set()
     for p in sys.argv[2:]:
         with open(p) as f:
             j = json.load(f)
         exp += j.get("expectations", [])
+        cover |= set(j.get("cover", []))
         invalid |= set(j.get("invalid_sent", []))
     summaries = []
     mhs = decode(cap)
@@ -329,17 +383,41 @@ def main():
         if s is not None:
             summaries.append(s)
     say(n_mh > 0, "capture holds Mobility Headers (%d)" % n_mh)
+    by_src = {}
+    for s in summaries:
+        k = "%s %s" % (s["src"], W.NAMES.get(s["type"], s["type"]))
+        by_src[k] = by_src.get(k, 0) + 1
+    print("  info  MH frames by sender: %s"
+          % ", ".join("%s x%d" % kv for kv in sorted(by_src.items())))
+    matched = set()
     for e in exp:
-        hits = [s for s in summaries if all(s.get(k) == v for k, v in e["match"].items())]
-        if len(hits) != e.get("count", 1):
+        hits = [s for s in summaries if matches(s, e["match"])]
+        matched |= {s["frame"] for s in hits}
+        if "min_count" in e:
+            if len(hits) < e["min_count"]:
+                say(False, "%s: at least %d matching frame(s)" % (e["name"], e["min_count"]),
+                    ">= %d frame(s) matching %s" % (e["min_count"], e["match"]), len(hits))
+                continue
+        elif len(hits) != e.get("count", 1):
             say(False, "%s: %d matching frame(s) in the capture" % (e["name"], e.get("count", 1)),
                 "%d frame(s) matching %s" % (e.get("count", 1), e["match"]), len(hits))
             continue
+        elif not hits:
+            say(True, "%s: no frame matches %s" % (e["name"], e["match"]))
         for s in hits:
-            bad = check_fields(s, e["fields"])
+            bad = check_fields(s, e["fields"], summaries)
             say(not bad, "%s (frame %d, as tshark decodes it)" % (e["name"], s["frame"]),
                 "fields %s" % {k: v for k, v in e["fields"].items()} if bad else None,
                 "; ".join(bad) if bad else None)
+    for s in summaries:
+        if s["src"] in cover and s["frame"] not in matched:
+            say(False, "frame %d from %s is one of the expected messages" % (s["frame"], s["src"]),
+                "a frame matching one expectation",
+                "%s %s" % (W.NAMES.get(s["type"], s["type"]),
+                           {k: v for k, v in s.items() if k not in ("what", "time")}))
+    if cover:
+        say(all(s["frame"] in matched for s in summaries if s["src"] in cover),
+            "every MH from %s matches an expectation" % ", ".join(sorted(cover)))
     print("  wire_check %s: %d MH frames, %d expectation(s), %d failure(s)"
           % (os.path.basename(cap), n_mh, len(exp), fails))
     sys.exit(1 if fails else 0)
@@ -407,6 +485,24 @@ def selftest(path):
     s, _ = check_frame(*mhs[0][:5])
     say(check_fields(s, {"flag.D": 0}) != [] and check_fields(s, {"flag.D": 1}) == [],
         "self-test: a wrong expected field is reported")
+    # The cross-frame and derived checks used for dmm-maar's messages must fail too.
+    say(check_fields(s, {"hnp_in": "2001:db8:1::/48"}) == []
+        and check_fields(s, {"hnp_in": "2001:db8:2::/48"}) != [],
+        "self-test: hnp_in accepts a /64 of the pool and refuses another pool's")
+    p, _ = check_frame(*mhs[1][:5])
+    good_dlif = dict(p, dlif_ll="fe80::2:2ff:fe02:202", dlif_lla="02:02:02:02:02:02")
+    say(check_fields(good_dlif, {"dlif_eui64": True}) == []
+        and check_fields(p, {"dlif_eui64": True}) != []
+        and check_fields(dict(good_dlif, dlif_lla="03:02:02:02:02:02"), {"dlif_eui64": True}),
+        "self-test: dlif_eui64 accepts EUI-64(70) = 69, refuses fe80::1 and a multicast MAC")
+    later = dict(p, frame=p["frame"], seq=s["seq"])
+    echo = {"echo_of": {"match": {"type": W.MH_BU}, "keys": ["seq", "ts"]}}
+    say(check_fields(later, echo, [s, later]) == []
+        and check_fields(dict(later, seq=s["seq"] + 1), echo, [s, later]) != []
+        and check_fields(dict(later, frame=0), echo, [s, later]) != [],
+        "self-test: echo_of finds the earlier frame, refuses another seq and a later frame")
+    say(matches(s, {"lifetime": {"not": 0}}) and not matches(s, {"lifetime": {"not": 900}}),
+        "self-test: {'not': V} in a match")
     sys.exit(1 if fails else 0)
 
 

@@ -237,7 +237,7 @@ def parse(mh):
 
 def summary(m):
     """The decoded message as a flat dict of the fields tests compare (see wire_check.py)."""
-    s = {"type": m.get("type")}
+    s = {"type": m.get("type"), "len": m.get("len")}
     for k in ("seq", "status", "lifetime", "haddr", "r", "u"):
         if k in m:
             s[k] = m[k]
