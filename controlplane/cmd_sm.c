@@ -5,16 +5,20 @@
  * Memory layout of the binding cache, per MN (x86-64):
  *   struct bce                    112 B  (entry pool, calloc'd once for cfg.max_mns: untouched
  *                                         pages of an unused pool cost nothing)
- *   index slot                 16-32 B   (8 B slots, table = next power of two >= 2*max_mns,
- *                                         so the load factor stays <= 0.5)
+ *   index slots                32-64 B   (8 B slots, two tables: by MN-ID and by HNP, each the
+ *                                         next power of two >= 2*max_mns: load factor <= 0.5)
  *   timer heap slot                4 B
  *   NAI copy              len+1 + ~16 B  (malloc'd at registration)
- *   P-MAAR list        n*33 + ~16 B      (malloc'd at the first handover only)
- *   ~ 170 B + NAI for an MN that never moved; relay collection state (struct relay_pend, ~4 kB)
- *   exists only while a relay handover is outstanding.
+ *   P-MAAR list      cap*33 + ~16 B      (malloc'd at the first handover, 2 slots, doubled
+ *                                         as needed up to max_pmaar)
+ *   ~ 150 B + NAI for an MN that never moved (198 B measured with 25-octet NAIs at 1 M MNs,
+ *   BENCHMARKS.md). The fan-out state (struct fanout, ~4.6 kB: the S-MAAR's PBU, per-P-MAAR
+ *   retransmission timers, the relay collection) exists only while a forwarded PBU is
+ *   unanswered.
  * Lookups hash the NAI (seeded FNV-1a 64), probe linearly comparing a 32-bit tag first, and
  * never allocate; deletion is by backward shift (no tombstones). Timers: one binary min-heap of
- * entries keyed by each entry's earliest deadline (expiry, deletion, relay timeout).
+ * entries keyed by each entry's earliest deadline (expiry, deletion, relay timeout,
+ * retransmission of a forwarded PBU).
  */
 #include "cmd_sm.h"
 
@@ -27,8 +31,13 @@
 #define NONE_U32 UINT32_MAX
 #define NEVER	 UINT64_MAX
 
-struct relay_target {
+/* One P-MAAR a PBU was forwarded to. */
+struct fan_target {
 	struct dmm_cmd_pmaar p;
+	uint64_t retry_ms;   /* next retransmission (RFC 8885 §3.6); NEVER once answered */
+	uint32_t backoff_ms; /* interval before retry_ms: INITIAL_BINDACK_TIMEOUT, doubling */
+	uint16_t lifetime;   /* granted lifetime, or 0 (de-registration, eviction notice) */
+	bool collect;	     /* relay: its PBA is merged into the S-MAAR's */
 	bool answered;
 	bool accepted;
 	bool has_dlif_lla;
@@ -37,20 +46,33 @@ struct relay_target {
 	struct dmm_mh_lladdr dlif_l2;
 };
 
-/* A relay handover waiting for the P-MAARs' PBAs (RFC 8885 §3.2 steps 3-4). */
-struct relay_pend {
-	struct dmm_mh_msg pbu; /* the S-MAAR's PBU (lifetime = granted): base of every PBA */
+/* The PBUs forwarded for one S-MAAR PBU (a handover or de-registration fan-out, plus an
+ * eviction notice), kept until every P-MAAR has answered or a newer handover/de-registration of
+ * the MN (or the BCE's removal) supersedes them: retransmission state for each (RFC 8885 §3.6)
+ * and, in relay mode, the PBA collection (§3.2 steps 3-4). */
+struct fanout {
+	struct dmm_mh_msg pbu; /* the S-MAAR's PBU (lifetime = granted): base of every forwarded
+				* PBU, retry and PBA */
 	struct dmm_ip6 smaar;
-	uint64_t deadline_ms; /* NEVER when relay_timeout_ms == 0 */
+	bool relay;	      /* relay handover: a merged PBA is owed to the S-MAAR */
 	bool first_sent;      /* the collected PBA went out at the timeout */
+	bool relay_done;      /* every collected P-MAAR has answered */
+	uint64_t deadline_ms; /* collection timeout; NEVER when relay_timeout_ms == 0 */
+	/* What the merged PBA answers: the S-MAAR's latest PBU (its handover PBU, or a
+	 * retransmission / refresh absorbed while the collection is outstanding). */
+	uint16_t ans_seq;
+	uint16_t ans_life;
+	uint8_t ans_hi;
+	bool ans_has_ts;
+	uint64_t ans_ts;
 	uint8_t n;
-	struct relay_target t[DMM_MH_MAX_PMAAR];
+	struct fan_target t[DMM_MH_MAX_PMAAR + 1];
 };
 
 struct bce {
 	char *nai;		  /* malloc'd, NUL-terminated */
-	struct dmm_cmd_pmaar *pm; /* malloc'd with max_pmaar slots at the first handover */
-	struct relay_pend *pend;
+	struct dmm_cmd_pmaar *pm; /* malloc'd at the first handover, grown by doubling */
+	struct fanout *fan;
 	uint64_t expire_ms;
 	uint64_t delete_ms;
 	uint64_t deadline_ms; /* heap key: earliest of the above that applies */
@@ -65,6 +87,7 @@ struct bce {
 	uint8_t n_pmaar;
 	uint8_t state; /* enum dmm_cmd_bce_state; 0 = free */
 	uint8_t has_ts;
+	uint8_t pm_cap; /* slots allocated at pm */
 };
 
 struct slot {
@@ -84,6 +107,7 @@ struct peer_rate {
 struct deferred {
 	uint64_t due_ms;
 	uint64_t order;
+	bool stamp; /* a retry: Timestamp = the time it actually leaves */
 	struct dmm_ip6 dst;
 	struct dmm_mh_msg msg;
 };
@@ -91,11 +115,13 @@ struct deferred {
 struct dmm_cmd {
 	struct dmm_cmd_config cfg;
 	struct dmm_cmd_peer *peers; /* sorted by address */
+	struct dmm_prefix *pools;   /* every peer's pool, one allocation */
 	struct bce *ent;
 	uint32_t free_head;
 	uint32_t count;
-	uint32_t hwm; /* entries at index >= hwm have never been used (dmm_cmd_foreach) */
-	struct slot *slots;
+	uint32_t hwm;	     /* entries at index >= hwm have never been used (dmm_cmd_foreach) */
+	struct slot *slots;  /* by MN-ID */
+	struct slot *pslots; /* by current HNP (155 for another MN's prefix) */
 	uint32_t mask;
 	uint32_t *heap;
 	uint32_t n_heap;
@@ -107,7 +133,7 @@ struct dmm_cmd {
 	struct dmm_cmd_stats st;
 };
 
-_Static_assert(DMM_CMD_MAX_ACTIONS >= DMM_MH_MAX_PMAAR + 2, "one input's actions must fit");
+_Static_assert(DMM_CMD_MAX_ACTIONS >= DMM_MH_MAX_PMAAR + 3, "one input's actions must fit");
 
 /* ---- config, peers ----------------------------------------------------------------------- */
 
@@ -122,7 +148,14 @@ void dmm_cmd_config_default(struct dmm_cmd_config *cfg)
 	cfg->max_mns = 1000000;
 	cfg->max_pmaar = DMM_MH_MAX_PMAAR;
 	cfg->hash_seed = 0x9e3779b97f4a7c15ull;
-	cfg->max_update_rate = 3; /* MAX_UPDATE_RATE, RFC 6275 §12 */
+	cfg->max_update_rate = 3;	/* MAX_UPDATE_RATE, RFC 6275 §12 */
+	cfg->initial_bindack_ms = 1000; /* INITIAL_BINDACK_TIMEOUT, RFC 6275 §12 */
+	cfg->max_bindack_ms = 32000;	/* MAX_BINDACK_TIMEOUT, RFC 6275 §12 */
+	/* [choice] Each paced PBU holds a full message (~2.6 kB): 65536 of them bound the queue at
+	 * ~170 MB. At 3 PBUs/s per peer such a backlog takes 65536 / (3 * peers) s to drain, e.g.
+	 * 22 s for 1000 MAARs: beyond that a PBU would leave later than MAX_BINDACK_TIMEOUT, i.e.
+	 * after the S-MAAR has given up waiting, so refusing the handover (130) is more useful. */
+	cfg->max_paced = 65536;
 }
 
 const char *dmm_cmd_mode_name(enum dmm_cmd_mode m)
@@ -189,32 +222,85 @@ static struct bce *bce_find(const struct dmm_cmd *c, const char *nai, size_t len
 	return i == NONE_U32 ? NULL : &c->ent[c->slots[i].idx1 - 1];
 }
 
-static void slot_insert(struct dmm_cmd *c, uint32_t idx, uint32_t h)
+static void slot_insert(struct slot *t, uint32_t mask, uint32_t idx, uint32_t h)
 {
-	uint32_t i = h & c->mask;
+	uint32_t i = h & mask;
 
-	while (c->slots[i].idx1)
-		i = (i + 1) & c->mask;
-	c->slots[i] = (struct slot){.idx1 = idx + 1, .hash = h};
+	while (t[i].idx1)
+		i = (i + 1) & mask;
+	t[i] = (struct slot){.idx1 = idx + 1, .hash = h};
 }
 
 /* Backward-shift deletion keeps every probe chain unbroken without tombstones. */
-static void slot_remove(struct dmm_cmd *c, uint32_t i)
+static void slot_remove(struct slot *t, uint32_t mask, uint32_t i)
 {
 	uint32_t j = i;
 
 	for (;;) {
-		j = (j + 1) & c->mask;
-		if (!c->slots[j].idx1)
+		j = (j + 1) & mask;
+		if (!t[j].idx1)
 			break;
-		uint32_t k = c->slots[j].hash & c->mask; /* home of the entry at j */
+		uint32_t k = t[j].hash & mask; /* home of the entry at j */
 		bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
 		if (stays)
 			continue;
-		c->slots[i] = c->slots[j];
+		t[i] = t[j];
 		i = j;
 	}
-	c->slots[i] = (struct slot){0};
+	t[i] = (struct slot){0};
+}
+
+/* The HNP index: every BCE's current HNP (RFC 5213 §5.3.1: a prefix that matches a BCE of
+ * another MN gets 155). Prefixes anchored at P-MAARs are not indexed. */
+static uint32_t pfx_hash(const struct dmm_cmd *c, const struct dmm_prefix *p)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ c->cfg.hash_seed;
+
+	for (int i = 0; i < DMM_IP6_LEN; i++) {
+		h ^= p->addr.a[i];
+		h *= 0x100000001b3ull;
+	}
+	h ^= p->len;
+	h *= 0x100000001b3ull;
+	h ^= h >> 29;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static bool pfx_eq(const struct dmm_prefix *a, const struct dmm_prefix *b)
+{
+	return a->len == b->len && dmm_ip6_eq(&a->addr, &b->addr);
+}
+
+static struct bce *pfx_find(const struct dmm_cmd *c, const struct dmm_prefix *p)
+{
+	uint32_t h = pfx_hash(c, p);
+
+	for (uint32_t i = h & c->mask;; i = (i + 1) & c->mask) {
+		const struct slot *s = &c->pslots[i];
+		if (!s->idx1)
+			return NULL;
+		if (s->hash == h && pfx_eq(&c->ent[s->idx1 - 1].hnp, p))
+			return &c->ent[s->idx1 - 1];
+	}
+}
+
+static void pfx_index(struct dmm_cmd *c, struct bce *e)
+{
+	slot_insert(c->pslots, c->mask, (uint32_t)(e - c->ent), pfx_hash(c, &e->hnp));
+}
+
+static void pfx_unindex(struct dmm_cmd *c, struct bce *e)
+{
+	uint32_t h = pfx_hash(c, &e->hnp), idx1 = (uint32_t)(e - c->ent) + 1;
+
+	for (uint32_t i = h & c->mask;; i = (i + 1) & c->mask) {
+		if (!c->pslots[i].idx1)
+			return; /* not indexed */
+		if (c->pslots[i].idx1 == idx1) {
+			slot_remove(c->pslots, c->mask, i);
+			return;
+		}
+	}
 }
 
 /* ---- timer heap ------------------------------------------------------------------------- */
@@ -275,12 +361,25 @@ static void heap_remove(struct dmm_cmd *c, uint32_t idx)
 	heap_down(c, c->ent[last].heap_pos);
 }
 
+static bool fan_all_answered(const struct fanout *f);
+
+static bool relay_pending(const struct fanout *f)
+{
+	return f && f->relay && !f->relay_done;
+}
+
 static uint64_t bce_deadline(const struct bce *e)
 {
 	uint64_t d = e->state == DMM_CMD_BCE_DEREG ? e->delete_ms : e->expire_ms;
+	const struct fanout *f = e->fan;
 
-	if (e->pend && !e->pend->first_sent && e->pend->deadline_ms < d)
-		d = e->pend->deadline_ms;
+	if (!f)
+		return d;
+	if (relay_pending(f) && !f->first_sent && f->deadline_ms < d)
+		d = f->deadline_ms;
+	for (int i = 0; i < f->n; i++)
+		if (f->t[i].retry_ms < d)
+			d = f->t[i].retry_ms;
 	return d;
 }
 
@@ -324,7 +423,7 @@ static struct bce *bce_create(struct dmm_cmd *c, const char *nai, size_t len)
 	e->heap_pos = NONE_U32;
 	e->next_free = NONE_U32;
 	e->state = DMM_CMD_BCE_ACTIVE;
-	slot_insert(c, idx, e->hash);
+	slot_insert(c->slots, c->mask, idx, e->hash);
 	c->count++;
 	return e;
 }
@@ -333,11 +432,12 @@ static void bce_destroy(struct dmm_cmd *c, struct bce *e)
 {
 	uint32_t idx = (uint32_t)(e - c->ent);
 
-	slot_remove(c, slot_find(c, e->nai, e->nai_len, e->hash));
+	slot_remove(c->slots, c->mask, slot_find(c, e->nai, e->nai_len, e->hash));
+	pfx_unindex(c, e);
 	heap_remove(c, idx);
 	free(e->nai);
 	free(e->pm);
-	free(e->pend);
+	free(e->fan);
 	memset(e, 0, sizeof(*e));
 	e->heap_pos = NONE_U32;
 	e->next_free = c->free_head;
@@ -372,8 +472,19 @@ struct dmm_cmd *dmm_cmd_new(const struct dmm_cmd_config *cfg, int *err)
 	if (!cfg || cfg->max_mns == 0 || cfg->max_mns > (1u << 30) || cfg->max_lifetime_s == 0 ||
 	    cfg->max_pmaar == 0 || cfg->max_pmaar > DMM_MH_MAX_PMAAR ||
 	    cfg->n_peers > DMM_CMD_MAX_PEERS || (cfg->n_peers && !cfg->peers) ||
-	    cfg->mode > DMM_CMD_MODE_PROXY || cfg->max_update_rate > DMM_CMD_MAX_UPDATE_RATE)
+	    cfg->mode > DMM_CMD_MODE_PROXY || cfg->max_update_rate > DMM_CMD_MAX_UPDATE_RATE ||
+	    cfg->max_paced == 0 ||
+	    (cfg->initial_bindack_ms && cfg->max_bindack_ms < cfg->initial_bindack_ms))
 		return NULL;
+	unsigned n_pool = 0;
+	for (unsigned i = 0; i < cfg->n_peers; i++) {
+		if (cfg->peers[i].n_pool && !cfg->peers[i].pool)
+			return NULL;
+		for (unsigned k = 0; k < cfg->peers[i].n_pool; k++)
+			if (cfg->peers[i].pool[k].len > 128)
+				return NULL;
+		n_pool += cfg->peers[i].n_pool;
+	}
 
 	*err = -ENOMEM;
 	c = calloc(1, sizeof(*c));
@@ -387,13 +498,23 @@ struct dmm_cmd *dmm_cmd_new(const struct dmm_cmd_config *cfg, int *err)
 	c->peers = calloc(cfg->n_peers ? cfg->n_peers : 1, sizeof(*c->peers));
 	c->ent = calloc(cfg->max_mns, sizeof(*c->ent));
 	c->slots = calloc(size, sizeof(*c->slots));
+	c->pslots = calloc(size, sizeof(*c->pslots));
 	c->heap = calloc(cfg->max_mns, sizeof(*c->heap));
 	c->rate = calloc(cfg->n_peers ? cfg->n_peers : 1, sizeof(*c->rate));
-	if (!c->peers || !c->ent || !c->slots || !c->heap || !c->rate) {
+	c->pools = calloc(n_pool ? n_pool : 1, sizeof(*c->pools));
+	if (!c->peers || !c->ent || !c->slots || !c->pslots || !c->heap || !c->rate || !c->pools) {
 		dmm_cmd_free(c);
 		return NULL;
 	}
 	memcpy(c->peers, cfg->peers, cfg->n_peers * sizeof(*c->peers));
+	n_pool = 0;
+	for (unsigned i = 0; i < cfg->n_peers; i++) { /* deep copy: the caller's may go away */
+		struct dmm_cmd_peer *p = &c->peers[i];
+		if (p->n_pool)
+			memcpy(&c->pools[n_pool], p->pool, p->n_pool * sizeof(*p->pool));
+		p->pool = p->n_pool ? &c->pools[n_pool] : NULL;
+		n_pool += p->n_pool;
+	}
 	qsort(c->peers, cfg->n_peers, sizeof(*c->peers), peer_cmp);
 	c->cfg.peers = c->peers;
 	/* The free list links the pool in order; entries are zero (state 0) until used. */
@@ -415,7 +536,7 @@ void dmm_cmd_free(struct dmm_cmd *c)
 			if (c->ent[i].state) {
 				free(c->ent[i].nai);
 				free(c->ent[i].pm);
-				free(c->ent[i].pend);
+				free(c->ent[i].fan);
 			}
 		}
 	}
@@ -424,8 +545,10 @@ void dmm_cmd_free(struct dmm_cmd *c)
 	free(c->dq);
 	free(c->rate);
 	free(c->peers);
+	free(c->pools);
 	free(c->ent);
 	free(c->slots);
+	free(c->pslots);
 	free(c->heap);
 	free(c);
 }
@@ -567,64 +690,117 @@ static struct deferred *dq_pop(struct dmm_cmd *c)
 	return top;
 }
 
-/* The time a PBU to dst may leave (>= now), reserving that slot. */
-static uint64_t pace(struct dmm_cmd *c, const struct dmm_ip6 *dst, uint64_t now)
+/* The time a PBU to dst may leave (>= now); pace_take() also reserves that slot. */
+static uint64_t pace_peek(const struct dmm_cmd *c, const struct dmm_ip6 *dst, uint64_t now)
 {
 	const struct dmm_cmd_peer *p = peer_find(c, dst);
 
 	if (!c->cfg.max_update_rate || !p)
 		return now;
+	const struct peer_rate *r = &c->rate[p - c->peers];
+	uint64_t oldest = r->t[r->head];
+	return oldest && oldest + 1000 > now ? oldest + 1000 : now;
+}
+
+static uint64_t pace_take(struct dmm_cmd *c, const struct dmm_ip6 *dst, uint64_t now)
+{
+	const struct dmm_cmd_peer *p = peer_find(c, dst);
+	uint64_t at = pace_peek(c, dst, now);
+
+	if (!c->cfg.max_update_rate || !p)
+		return at;
 	struct peer_rate *r = &c->rate[p - c->peers];
-	uint64_t oldest = r->t[r->head], at = now;
-	if (oldest && oldest + 1000 > at)
-		at = oldest + 1000;
 	r->t[r->head] = at;
 	r->head = (uint8_t)((r->head + 1) % c->cfg.max_update_rate);
 	return at;
 }
 
 /* The S-MAAR's PBU as the CMD forwards it to one P-MAAR (RFC 8885 §3.2 step 2, §3.4 step 3,
- * and the de-registration fan-out): every option of the original, P/A/D set, the granted
- * lifetime, a Serving MAAR option = the S-MAAR, and [G1 choice] an Anchored Prefix option
- * naming the prefix that P-MAAR anchors. RFC 8885 options the PBU may not carry are cleared. */
-static int send_fwd_pbu(struct dmm_cmd *c, uint64_t now, struct dmm_cmd_actions *out,
-			const struct dmm_mh_msg *pbu, const struct dmm_ip6 *smaar,
-			const struct dmm_cmd_pmaar *to, uint16_t lifetime)
+ * the de-registration fan-out and the eviction notice): every option of the original, P/A/D
+ * set, the target's lifetime, a Serving MAAR option = the S-MAAR, and [G1 choice] an Anchored
+ * Prefix option naming the prefix that P-MAAR anchors. RFC 8885 options the PBU may not carry
+ * are cleared. */
+static void fwd_fill(struct dmm_mh_msg *m, const struct fanout *f, const struct fan_target *t)
+{
+	*m = f->pbu;
+	m->bu.flags |= DMM_MH_BU_P | DMM_MH_BU_A | DMM_MH_BU_D;
+	m->bu.lifetime = t->lifetime;
+	m->opt.has_smaar = true;
+	m->opt.smaar = f->smaar;
+	m->opt.has_dlif_lla = m->opt.has_dlif_l2 = false;
+	m->opt.n_pmaar = 0;
+	m->opt.n_local = 0;
+	m->opt.n_anchored = 1;
+	m->opt.anchored[0] = t->p.pfx;
+	m->opt.has_restart = false;
+}
+
+/* Send (or queue, over MAX_UPDATE_RATE) the forwarded PBU for target t, and arm its
+ * retransmission (RFC 8885 §3.6: INITIAL_BINDACK_TIMEOUT after it leaves, doubling up to
+ * MAX_BINDACK_TIMEOUT, then at that rate). A retry carries the same seq and a fresh Timestamp:
+ * the CMD's clock when it leaves (RFC 5213 §6.9.4; always present, even if the S-MAAR's PBU
+ * used the sequence-number scheme, since the P-MAAR would refuse a repeated seq with 135).
+ * With the paced queue at max_paced the PBU is not queued: it is treated as lost and its
+ * retransmission timer covers it. */
+static int send_fwd(struct dmm_cmd *c, uint64_t now, struct dmm_cmd_actions *out,
+		    const struct fanout *f, struct fan_target *t, bool retry)
 {
 	struct dmm_mh_msg *m;
-	uint64_t at = pace(c, &to->addr, now);
+	uint64_t at = pace_peek(c, &t->p.addr, now);
+	uint32_t init = c->cfg.initial_bindack_ms;
 
+	/* [choice] A lifetime-0 PBU (de-registration fan-out, eviction notice) is retried only
+	 * until the interval has reached MAX_BINDACK_TIMEOUT (1, 2, 4, 8, 16, 32 s: six retries):
+	 * an anchor that already released the prefix ignores it silently (RFC 5213 §5.3.5), and a
+	 * de-registering MAG gives up too (§6.9.1.4). PBUs with a lifetime go on at that rate. */
+	bool last = retry && t->lifetime == 0 && t->backoff_ms >= c->cfg.max_bindack_ms;
+	if (retry) {
+		uint64_t b = 2ull * t->backoff_ms;
+		t->backoff_ms = (uint32_t)(b > c->cfg.max_bindack_ms ? c->cfg.max_bindack_ms : b);
+	} else {
+		t->backoff_ms = init;
+	}
+	if (last) {
+		t->answered = true; /* given up: no longer waited for */
+		t->retry_ms = NEVER;
+		c->st.retx_given_up++;
+	}
+	if (at > now && c->n_dq >= c->cfg.max_paced) {
+		c->st.paced_full++;
+		if (!last)
+			t->retry_ms = init ? now + t->backoff_ms : NEVER;
+		return 0;
+	}
+	at = pace_take(c, &t->p.addr, now);
 	if (at > now) { /* over MAX_UPDATE_RATE: queue it, tick sends it */
 		struct deferred *d = malloc(sizeof(*d));
 		if (!d)
 			return -ENOMEM;
 		d->due_ms = at;
 		d->order = c->dq_order++;
-		d->dst = to->addr;
+		d->dst = t->p.addr;
+		d->stamp = retry;
 		if (dq_push(c, d)) {
 			free(d);
 			return -ENOMEM;
 		}
 		c->st.paced++;
 		m = &d->msg;
-	} else if (!(m = send_to(c, out, &to->addr))) {
+	} else if (!(m = send_to(c, out, &t->p.addr))) {
 		return -ENOSPC;
 	}
-	*m = *pbu;
-	m->bu.flags |= DMM_MH_BU_P | DMM_MH_BU_A | DMM_MH_BU_D;
-	m->bu.lifetime = lifetime;
-	m->opt.has_smaar = true;
-	m->opt.smaar = *smaar;
-	m->opt.has_dlif_lla = m->opt.has_dlif_l2 = false;
-	m->opt.n_pmaar = 0;
-	m->opt.n_local = 0;
-	m->opt.n_anchored = 1;
-	m->opt.anchored[0] = to->pfx;
-	m->opt.has_restart = false;
+	fwd_fill(m, f, t);
+	if (retry) {
+		m->opt.has_ts = true;
+		m->opt.ts = ms_to_ts(now);
+		c->st.retransmits++;
+	}
+	if (!last)
+		t->retry_ms = init ? at + t->backoff_ms : NEVER;
 	return 0;
 }
 
-static void add_prev_maar(struct dmm_mh_msg *m, const struct relay_target *t)
+static void add_prev_maar(struct dmm_mh_msg *m, const struct fan_target *t)
 {
 	struct dmm_mh_pmaar *p = &m->opt.pmaar[m->opt.n_pmaar++];
 
@@ -635,6 +811,15 @@ static void add_prev_maar(struct dmm_mh_msg *m, const struct relay_target *t)
 	p->dlif_lla = t->dlif_lla;
 	p->has_dlif_l2 = t->has_dlif_l2;
 	p->dlif_l2 = t->dlif_l2;
+}
+
+/* A Previous MAAR option (no DLIF data: the BCE does not hold it [G5]) per listed P-MAAR. */
+static void add_bce_pmaars(struct dmm_mh_msg *m, const struct bce *e)
+{
+	for (int k = 0; k < e->n_pmaar; k++) {
+		struct fan_target t = {.p = e->pm[k]};
+		add_prev_maar(m, &t);
+	}
 }
 
 static void arm(struct dmm_cmd *c, struct dmm_cmd_actions *out, uint64_t at)
@@ -725,6 +910,47 @@ static uint16_t grant(const struct dmm_cmd *c, uint16_t req)
 	return req > max ? (uint16_t)max : req;
 }
 
+static struct fanout *fan_new(const struct dmm_ip6 *smaar, const struct dmm_mh_msg *pbu,
+			      uint16_t life)
+{
+	struct fanout *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->pbu = *pbu;
+	f->pbu.bu.lifetime = life;
+	f->smaar = *smaar;
+	f->deadline_ms = NEVER;
+	f->ans_seq = pbu->bu.seq;
+	f->ans_life = life;
+	f->ans_hi = pbu->opt.hi;
+	f->ans_has_ts = pbu->opt.has_ts;
+	f->ans_ts = pbu->opt.ts;
+	return f;
+}
+
+static struct fan_target *fan_add(struct fanout *f, const struct dmm_cmd_pmaar *p, uint16_t life,
+				  bool collect)
+{
+	struct fan_target *t = &f->t[f->n++];
+
+	t->p = *p;
+	t->lifetime = life;
+	t->collect = collect;
+	t->retry_ms = NEVER;
+	return t;
+}
+
+/* A newer handover or de-registration of the MN replaces the forwarded PBUs still unanswered
+ * (their retransmissions stop) and an unfinished relay collection. */
+static void fan_replace(struct dmm_cmd *c, struct bce *e, struct fanout *f)
+{
+	if (relay_pending(e->fan))
+		c->st.relay_superseded++;
+	free(e->fan);
+	e->fan = f;
+}
+
 static int on_dereg(struct dmm_cmd *c, uint64_t now, const struct dmm_ip6 *src, struct bce *e,
 		    const struct dmm_mh_msg *pbu, struct dmm_cmd_actions *out)
 {
@@ -735,20 +961,28 @@ static int on_dereg(struct dmm_cmd *c, uint64_t now, const struct dmm_ip6 *src, 
 		return DMM_CMD_IGNORED;
 	}
 	if (dmm_ip6_eq(src, &e->smaar)) {
+		if (e->state == DMM_CMD_BCE_DEREG) { /* retransmission: same answer, same timer */
+			order_accept(e, pbu);
+			rc = send_pba(c, out, src, pbu, DMM_MH_ST_ACCEPTED, 0, NULL);
+			return rc ? rc : DMM_CMD_DONE;
+		}
+		struct fanout *f = NULL;
+		if (e->n_pmaar && !(f = fan_new(src, pbu, 0)))
+			return reject(c, now, src, e, pbu, DMM_MH_ST_INSUFFICIENT_RESOURCES, out);
 		order_accept(e, pbu);
-		if ((rc = send_pba(c, out, src, pbu, DMM_MH_ST_ACCEPTED, 0, NULL)))
+		if ((rc = send_pba(c, out, src, pbu, DMM_MH_ST_ACCEPTED, 0, NULL))) {
+			free(f);
 			return rc;
-		if (e->state == DMM_CMD_BCE_DEREG) /* retransmission: same answer, same timer */
-			return DMM_CMD_DONE;
+		}
 		/* [G7 choice] tell every P-MAAR: the S-MAAR's PBU, lifetime 0, forwarded with
-		 * Serving MAAR. The list is then cleared: they hold no state for this MN any more.
-		 */
+		 * Serving MAAR, retransmitted until answered or the BCE is removed
+		 * (MinDelayBeforeBCEDelete later). The list is then cleared: they hold no state
+		 * for this MN any more. */
+		fan_replace(c, e, f);
 		for (int i = 0; i < e->n_pmaar; i++)
-			if ((rc = send_fwd_pbu(c, now, out, pbu, src, &e->pm[i], 0)))
+			if ((rc = send_fwd(c, now, out, f, fan_add(f, &e->pm[i], 0, false), false)))
 				return rc;
 		e->n_pmaar = 0;
-		free(e->pend);
-		e->pend = NULL;
 		e->state = DMM_CMD_BCE_DEREG;
 		e->delete_ms = now + c->cfg.min_delay_bce_delete_ms;
 		bce_rearm(c, e);
@@ -760,7 +994,8 @@ static int on_dereg(struct dmm_cmd *c, uint64_t now, const struct dmm_ip6 *src, 
 		 * domain, so answer with the session's remaining (non-zero) lifetime. */
 		uint64_t left = e->expire_ms > now ? e->expire_ms - now : 0;
 		uint64_t units = (left + 3999) / 4000;
-		order_accept(e, pbu);
+		/* The BCE does not change: the MN's last accepted Timestamp (the S-MAAR's) stays.
+		 */
 		if ((rc =
 			 send_pba(c, out, src, pbu, DMM_MH_ST_ACCEPTED,
 				  (uint16_t)(units ? (units > 0xffff ? 0xffff : units) : 1), NULL)))
@@ -777,91 +1012,154 @@ static int on_handover(struct dmm_cmd *c, uint64_t now, const struct dmm_ip6 *sr
 {
 	int rc;
 
-	if (!e->pm) {
-		e->pm = malloc(c->cfg.max_pmaar * sizeof(*e->pm));
-		if (!e->pm)
-			return reject(c, now, src, e, pbu, DMM_MH_ST_INSUFFICIENT_RESOURCES, out);
-	}
 	/* New P-MAAR list: the old one without the new S-MAAR [choice: a MAAR the MN returns to
 	 * serves its own prefix locally again], plus the old S-MAAR with its prefix. At the cap
-	 * the oldest P-MAAR is dropped [X3 choice]. */
-	int i = pmaar_index(e, src);
-	if (i >= 0)
-		pmaar_remove(e, i);
-	if (e->n_pmaar == c->cfg.max_pmaar) {
-		pmaar_remove(e, 0);
-		c->st.pmaar_evicted++;
+	 * the oldest P-MAAR is dropped [X3 choice] and told so (below). Computed aside first:
+	 * nothing changes unless the handover is accepted. */
+	struct dmm_cmd_pmaar nl[DMM_MH_MAX_PMAAR], evicted = {0};
+	int n = 0, kept = 0;
+	bool evict = false;
+	for (int k = 0; k < e->n_pmaar; k++)
+		kept += !dmm_ip6_eq(&e->pm[k].addr, src);
+	for (int k = 0; k < e->n_pmaar; k++) {
+		if (dmm_ip6_eq(&e->pm[k].addr, src))
+			continue;
+		if (kept == c->cfg.max_pmaar && !evict) { /* the oldest goes */
+			evicted = e->pm[k];
+			evict = true;
+			continue;
+		}
+		nl[n++] = e->pm[k];
 	}
-	e->pm[e->n_pmaar++] = (struct dmm_cmd_pmaar){.addr = e->smaar, .pfx = e->hnp};
+	nl[n++] = (struct dmm_cmd_pmaar){.addr = e->smaar, .pfx = e->hnp};
+
+	/* [choice] The paced queue is bounded (max_paced): a fan-out that would overflow it is
+	 * refused with 130 before anything changes (the S-MAAR retries later). */
+	unsigned deferred = evict && pace_peek(c, &evicted.addr, now) > now;
+	for (int k = 0; k < n; k++)
+		deferred += pace_peek(c, &nl[k].addr, now) > now;
+	if (deferred && c->n_dq + deferred > c->cfg.max_paced) {
+		c->st.paced_overflow++;
+		return reject(c, now, src, e, pbu, DMM_MH_ST_INSUFFICIENT_RESOURCES, out);
+	}
+	if (n > e->pm_cap) { /* 2, 4, 8, 16 slots: most MNs never make a long history */
+		unsigned cap = e->pm_cap ? 2u * e->pm_cap : 2;
+		if (cap > c->cfg.max_pmaar)
+			cap = c->cfg.max_pmaar;
+		struct dmm_cmd_pmaar *pm = realloc(e->pm, cap * sizeof(*pm));
+		if (!pm)
+			return reject(c, now, src, e, pbu, DMM_MH_ST_INSUFFICIENT_RESOURCES, out);
+		e->pm = pm;
+		e->pm_cap = (uint8_t)cap;
+	}
+	struct fanout *f = fan_new(src, pbu, life);
+	if (!f)
+		return reject(c, now, src, e, pbu, DMM_MH_ST_INSUFFICIENT_RESOURCES, out);
+
+	memcpy(e->pm, nl, (size_t)n * sizeof(nl[0]));
+	e->n_pmaar = (uint8_t)n;
+	if (evict)
+		c->st.pmaar_evicted++;
 	order_accept(e, pbu);
 	e->smaar = *src;
+	pfx_unindex(c, e);
 	e->hnp = pbu->opt.hnp[0];
+	pfx_index(c, e);
 	e->expire_ms = now + (uint64_t)life * 4000;
-	if (e->pend) { /* a newer handover replaces an unfinished relay collection */
-		free(e->pend);
-		e->pend = NULL;
-		c->st.relay_superseded++;
-	}
+	fan_replace(c, e, f);
 	c->st.handovers++;
 
+	bool relay = c->cfg.mode == DMM_CMD_MODE_RELAY;
+	for (int k = 0; k < n; k++)
+		fan_add(f, &e->pm[k], life, relay);
+	if (evict) /* the same form as the de-registration fan-out: lifetime 0 */
+		fan_add(f, &evicted, 0, false);
+	if (relay) {
+		f->relay = true;
+		f->deadline_ms = c->cfg.relay_timeout_ms ? now + c->cfg.relay_timeout_ms : NEVER;
+	}
+
 	struct dmm_mh_msg *m;
-	switch (c->cfg.mode) {
-	case DMM_CMD_MODE_PROXY:
+	if (c->cfg.mode == DMM_CMD_MODE_PROXY) {
 		/* §3.4: PBA at once, from the BCE, then the PBUs. [G5] no DLIF data to give. */
 		if ((rc = send_pba(c, out, src, pbu, DMM_MH_ST_ACCEPTED, life, &m)))
 			return rc;
-		for (int k = 0; k < e->n_pmaar; k++) {
-			struct relay_target t = {.p = e->pm[k]};
-			add_prev_maar(m, &t);
-		}
-		for (int k = 0; k < e->n_pmaar; k++)
-			if ((rc = send_fwd_pbu(c, now, out, pbu, src, &e->pm[k], life)))
-				return rc;
-		break;
-	case DMM_CMD_MODE_LOCATOR:
-		/* §3.3: the P-MAARs answer the S-MAAR directly. [G2 choice] the CMD still
-		 * acknowledges the S-MAAR's PBU (base options only, no Previous MAAR option) so
-		 * that its retransmission timer stops. */
-		for (int k = 0; k < e->n_pmaar; k++)
-			if ((rc = send_fwd_pbu(c, now, out, pbu, src, &e->pm[k], life)))
-				return rc;
-		if ((rc = send_pba(c, out, src, pbu, DMM_MH_ST_ACCEPTED, life, NULL)))
+		add_bce_pmaars(m, e);
+	}
+	/* Every mode: the PBUs to the P-MAARs (§3.2 step 2, §3.3, §3.4 step 3), then the
+	 * eviction notice. */
+	for (int k = 0; k < f->n; k++)
+		if ((rc = send_fwd(c, now, out, f, &f->t[k], false)))
 			return rc;
-		break;
-	case DMM_CMD_MODE_RELAY: {
-		struct relay_pend *p = calloc(1, sizeof(*p));
-		if (!p)
-			return reject(c, now, src, e, pbu, DMM_MH_ST_INSUFFICIENT_RESOURCES, out);
-		p->pbu = *pbu;
-		p->pbu.bu.lifetime = life;
-		p->smaar = *src;
-		p->deadline_ms = c->cfg.relay_timeout_ms ? now + c->cfg.relay_timeout_ms : NEVER;
-		p->n = e->n_pmaar;
-		for (int k = 0; k < e->n_pmaar; k++)
-			p->t[k].p = e->pm[k];
-		e->pend = p;
-		for (int k = 0; k < e->n_pmaar; k++)
-			if ((rc = send_fwd_pbu(c, now, out, pbu, src, &e->pm[k], life)))
-				return rc;
-		break;
-	}
-	}
+	/* §3.3: the P-MAARs answer the S-MAAR directly. [G2 choice] the CMD still acknowledges
+	 * the S-MAAR's PBU (base options only, no Previous MAAR option) so that its
+	 * retransmission timer stops. Relay: the PBA waits for the P-MAARs' PBAs. */
+	if (c->cfg.mode == DMM_CMD_MODE_LOCATOR &&
+	    (rc = send_pba(c, out, src, pbu, DMM_MH_ST_ACCEPTED, life, NULL)))
+		return rc;
 	bce_rearm(c, e);
 	return DMM_CMD_DONE;
+}
+
+/* Same S-MAAR, same prefix, lifetime > 0: a refresh (HI=5) or the S-MAAR retransmitting its
+ * handover PBU because the PBA was lost. */
+static int on_refresh(struct dmm_cmd *c, uint64_t now, const struct dmm_ip6 *src, struct bce *e,
+		      const struct dmm_mh_msg *pbu, uint16_t life, struct dmm_cmd_actions *out)
+{
+	struct fanout *f = e->fan;
+	struct dmm_mh_msg *m;
+
+	order_accept(e, pbu);
+	e->expire_ms = now + (uint64_t)life * 4000;
+	if (relay_pending(f) && !f->first_sent) {
+		/* [choice] relay: the merged PBA, still being collected, answers this PBU (its
+		 * seq, Timestamp, HI and lifetime replace the handover PBU's): no second answer
+		 * without the P-MAARs' data. */
+		f->ans_seq = pbu->bu.seq;
+		f->ans_life = life;
+		f->ans_hi = pbu->opt.hi;
+		f->ans_has_ts = pbu->opt.has_ts;
+		f->ans_ts = pbu->opt.ts;
+		bce_rearm(c, e);
+		c->st.refresh_absorbed++;
+		return DMM_CMD_DONE;
+	}
+	bce_rearm(c, e);
+	c->st.refreshes++;
+	int rc = send_pba(c, out, src, pbu, DMM_MH_ST_ACCEPTED, life, &m);
+	if (rc)
+		return rc;
+	/* [choice] relay and proxy: a Previous MAAR option per listed P-MAAR, so that a lost
+	 * handover PBA is repaired by the S-MAAR's retransmission (the S-MAAR only ever learns
+	 * anchors from PBAs). [G7] refreshes are not propagated to the P-MAARs. Locator: base
+	 * options only, the P-MAARs answer the S-MAAR themselves. */
+	if (c->cfg.mode != DMM_CMD_MODE_LOCATOR)
+		add_bce_pmaars(m, e);
+	return DMM_CMD_DONE;
+}
+
+static bool pool_allows(const struct dmm_cmd_peer *p, const struct dmm_prefix *hnp)
+{
+	if (!p->n_pool)
+		return true;
+	for (unsigned k = 0; k < p->n_pool; k++)
+		if (p->pool[k].len <= hnp->len && dmm_prefix_contains(&p->pool[k], &hnp->addr))
+			return true;
+	return false;
 }
 
 static int on_pbu(struct dmm_cmd *c, uint64_t now, const struct dmm_ip6 *src,
 		  const struct dmm_mh_msg *pbu, struct dmm_cmd_actions *out)
 {
 	const struct dmm_mh_opts *o = &pbu->opt;
+	const struct dmm_cmd_peer *peer = peer_find(c, src);
 	struct bce *e = NULL;
-	int rc;
 
 	c->st.rx_pbu++;
 	/* RFC 5213 §5.3.1, in order. Step 1 (authentication) is the peer check in input(). */
 	if (!o->has_mnid || o->nai_len == 0)
 		return reject(c, now, src, NULL, pbu, DMM_MH_ST_MISSING_MN_IDENTIFIER_OPTION, out);
-	if (!peer_find(c, src)->proxy_reg)
+	if (!peer->proxy_reg)
 		return reject(c, now, src, NULL, pbu, DMM_MH_ST_MAG_NOT_AUTHORIZED_FOR_PROXY_REG,
 			      out);
 	/* Steps 6-7 (153, 152): no subscriber database, every MN-ID is served. [G6 choice] a
@@ -870,7 +1168,13 @@ static int on_pbu(struct dmm_cmd *c, uint64_t now, const struct dmm_ip6 *src,
 	if ((pbu->bu.flags & (DMM_MH_BU_P | DMM_MH_BU_D)) != (DMM_MH_BU_P | DMM_MH_BU_D))
 		return reject(c, now, src, NULL, pbu, DMM_MH_ST_ADMIN_PROHIBITED, out);
 	e = bce_find(c, o->nai, o->nai_len);
-	uint8_t st = order_check(c, e, now, pbu);
+	/* [choice] A listed P-MAAR's lifetime-0 PBU (RFC 8885 §3.5 variant 2) is ordered on its
+	 * own: the MN's last accepted Timestamp / seq come from other MAARs' PBUs (RFC 5213 §5.5
+	 * assumes one MAG per MN), so only the validity window applies; it changes nothing in the
+	 * BCE, so it does not move them either. */
+	bool pm_dereg = e && pbu->bu.lifetime == 0 && e->state == DMM_CMD_BCE_ACTIVE &&
+			!dmm_ip6_eq(src, &e->smaar) && pmaar_index(e, src) >= 0;
+	uint8_t st = order_check(c, pm_dereg ? NULL : e, now, pbu);
 	if (st)
 		return reject(c, now, src, e, pbu, st, out);
 	if (!o->n_hnp)
@@ -889,6 +1193,16 @@ static int on_pbu(struct dmm_cmd *c, uint64_t now, const struct dmm_ip6 *src,
 	if (pbu->bu.lifetime == 0)
 		return on_dereg(c, now, src, e, pbu, out);
 
+	/* Prefix authorisation (RFC 5213 §5.3.1, 155), for PBUs that would create or move a
+	 * binding, after the RFC's option checks and before any BCE-dependent decision (159,
+	 * handover): [M28 choice] the prefix must lie in the sending MAAR's pool (in DMM the
+	 * MAAR, not the anchor, owns it), and it must not be another MN's current HNP (RFC
+	 * 5213: the HNP matches a BCE but the MN-ID differs). */
+	const struct bce *owner = pfx_find(c, &o->hnp[0]);
+	if (!pool_allows(peer, &o->hnp[0]) || (owner && owner != e))
+		return reject(c, now, src, e, pbu, DMM_MH_ST_NOT_AUTHORIZED_FOR_HOME_NETWORK_PREFIX,
+			      out);
+
 	uint16_t life = grant(c, pbu->bu.lifetime);
 	if (!e) { /* RFC 8885 §3.1: initial registration */
 		e = bce_create(c, o->nai, o->nai_len);
@@ -897,57 +1211,84 @@ static int on_pbu(struct dmm_cmd *c, uint64_t now, const struct dmm_ip6 *src,
 				      out);
 		e->smaar = *src;
 		e->hnp = o->hnp[0];
+		pfx_index(c, e);
 		e->expire_ms = now + (uint64_t)life * 4000;
 		order_accept(e, pbu);
 		bce_rearm(c, e);
 		c->st.registrations++;
-		rc = send_pba(c, out, src, pbu, DMM_MH_ST_ACCEPTED, life, NULL);
+		int rc = send_pba(c, out, src, pbu, DMM_MH_ST_ACCEPTED, life, NULL);
 		return rc ? rc : DMM_CMD_DONE;
 	}
-	if (e->state == DMM_CMD_BCE_DEREG) /* RFC 5213 §5.3.5: a new registration cancels */
+	if (e->state == DMM_CMD_BCE_DEREG) {
+		/* RFC 5213 §5.3.5: a new registration within MinDelayBeforeBCEDelete cancels the
+		 * deletion. [choice] From any MAAR, with any prefix it may register: the old S-MAAR
+		 * has released its anchor, so it is not made a P-MAAR (the session starts afresh,
+		 * as in §3.1). Unanswered de-registration notices to the old P-MAARs keep being
+		 * retried. */
+		order_accept(e, pbu);
+		e->smaar = *src;
+		pfx_unindex(c, e);
+		e->hnp = o->hnp[0];
+		pfx_index(c, e);
+		e->n_pmaar = 0;
 		e->state = DMM_CMD_BCE_ACTIVE;
+		e->expire_ms = now + (uint64_t)life * 4000;
+		bce_rearm(c, e);
+		c->st.registrations++;
+		int rc = send_pba(c, out, src, pbu, DMM_MH_ST_ACCEPTED, life, NULL);
+		return rc ? rc : DMM_CMD_DONE;
+	}
+	/* [choice, RFC 5213 §5.4.1 MAY] any HI, HI=4 (handoff state unknown) included, from
+	 * another MAAR is a handover at once: no MaxDelayBeforeNewBCEAssign wait, since under
+	 * DMM the old S-MAAR never de-registers a moving MN. */
 	if (!dmm_ip6_eq(src, &e->smaar))
 		return on_handover(c, now, src, e, pbu, life, out);
-	/* Same S-MAAR: a refresh (HI=5, or any HI: the MN did not move as far as the CMD can
-	 * tell). The prefix must be the one registered (RFC 5213: 159). [G7 choice] refreshes
-	 * are not propagated to the P-MAARs. */
+	/* Same S-MAAR. The prefix must be the one registered (RFC 5213: 159). */
 	if (o->hnp[0].len != e->hnp.len || !dmm_ip6_eq(&o->hnp[0].addr, &e->hnp.addr))
 		return reject(c, now, src, e, pbu, DMM_MH_ST_BCE_PBU_PREFIX_SET_DO_NOT_MATCH, out);
-	order_accept(e, pbu);
-	e->expire_ms = now + (uint64_t)life * 4000;
-	bce_rearm(c, e);
-	c->st.refreshes++;
-	rc = send_pba(c, out, src, pbu, DMM_MH_ST_ACCEPTED, life, NULL);
-	return rc ? rc : DMM_CMD_DONE;
+	return on_refresh(c, now, src, e, pbu, life, out);
 }
 
-/* ---- PBA processing (relay collection) -------------------------------------------------- */
+/* ---- PBA processing (retransmissions, relay collection) --------------------------------- */
 
-static bool relay_all_answered(const struct relay_pend *p)
+static bool relay_all_answered(const struct fanout *f)
 {
-	for (int i = 0; i < p->n; i++)
-		if (!p->t[i].answered)
+	for (int i = 0; i < f->n; i++)
+		if (f->t[i].collect && !f->t[i].answered)
+			return false;
+	return true;
+}
+
+static bool fan_all_answered(const struct fanout *f)
+{
+	for (int i = 0; i < f->n; i++)
+		if (!f->t[i].answered)
 			return false;
 	return true;
 }
 
 /* The (merged) PBA to the S-MAAR with a Previous MAAR option per accepting P-MAAR that has
- * answered and, if only is given, just that one (a late PBA after the timeout). */
-static int relay_send(struct dmm_cmd *c, struct relay_pend *p, const struct relay_target *only,
+ * answered and, if only is given, just that one (a late PBA after the timeout). It answers the
+ * S-MAAR's latest PBU (seq, Timestamp, HI, lifetime). */
+static int relay_send(struct dmm_cmd *c, struct fanout *f, const struct fan_target *only,
 		      struct dmm_cmd_actions *out)
 {
 	struct dmm_mh_msg *m;
-	int rc = send_pba(c, out, &p->smaar, &p->pbu, DMM_MH_ST_ACCEPTED, p->pbu.bu.lifetime, &m);
+	int rc = send_pba(c, out, &f->smaar, &f->pbu, DMM_MH_ST_ACCEPTED, f->ans_life, &m);
 
 	if (rc)
 		return rc;
+	m->ba.seq = f->ans_seq;
+	m->opt.hi = f->ans_hi;
+	m->opt.has_ts = f->ans_has_ts;
+	m->opt.ts = f->ans_has_ts ? f->ans_ts : 0;
 	if (only) {
 		add_prev_maar(m, only);
 		return 0;
 	}
-	for (int i = 0; i < p->n; i++)
-		if (p->t[i].answered && p->t[i].accepted)
-			add_prev_maar(m, &p->t[i]);
+	for (int i = 0; i < f->n; i++)
+		if (f->t[i].collect && f->t[i].answered && f->t[i].accepted)
+			add_prev_maar(m, &f->t[i]);
 	return 0;
 }
 
@@ -959,49 +1300,56 @@ static int on_pba(struct dmm_cmd *c, const struct dmm_ip6 *src, const struct dmm
 	int rc;
 
 	c->st.rx_pba++;
-	if (!o->has_mnid || !(e = bce_find(c, o->nai, o->nai_len)) ||
-	    e->state != DMM_CMD_BCE_ACTIVE) {
+	if (!o->has_mnid || !(e = bce_find(c, o->nai, o->nai_len))) {
 		c->st.drop_pba_unmatched++;
 		return DMM_CMD_IGNORED;
 	}
-	struct relay_pend *p = e->pend;
-	struct relay_target *t = NULL;
-	if (p && pba->ba.seq == p->pbu.bu.seq)
-		for (int i = 0; i < p->n && !t; i++)
-			if (!p->t[i].answered && dmm_ip6_eq(&p->t[i].p.addr, src))
-				t = &p->t[i];
+	/* Matched by MN-ID + source + seq (RFC 5213 §6.9.1.2, as a MAG matches): any
+	 * unanswered forwarded PBU, in either BCE state (a de-registration fan-out too). */
+	struct fanout *f = e->fan;
+	struct fan_target *t = NULL;
+	if (f && pba->ba.seq == f->pbu.bu.seq)
+		for (int i = 0; i < f->n && !t; i++)
+			if (!f->t[i].answered && dmm_ip6_eq(&f->t[i].p.addr, src))
+				t = &f->t[i];
 	if (!t) {
-		/* Locator/proxy: the P-MAAR's acknowledgement of a forwarded PBU; the BCE was
-		 * already updated when the PBU went out. Anything else is unmatched. */
-		if (c->cfg.mode != DMM_CMD_MODE_RELAY && pmaar_index(e, src) >= 0)
+		/* Locator/proxy: a P-MAAR's repeated acknowledgement; the BCE was already
+		 * updated when the PBU went out. Anything else is unmatched. */
+		if (c->cfg.mode != DMM_CMD_MODE_RELAY && e->state == DMM_CMD_BCE_ACTIVE &&
+		    pmaar_index(e, src) >= 0)
 			return DMM_CMD_DONE;
 		c->st.drop_pba_unmatched++;
 		return DMM_CMD_IGNORED;
 	}
 	t->answered = true;
+	t->retry_ms = NEVER;
 	t->accepted = dmm_mh_status_accepted(pba->ba.status);
 	t->has_dlif_lla = o->has_dlif_lla;
 	t->dlif_lla = o->dlif_lla;
 	t->has_dlif_l2 = o->has_dlif_l2;
 	t->dlif_l2 = o->dlif_l2;
-	if (!t->accepted) { /* [choice] a refusing P-MAAR's prefix is unusable: forget it */
-		int i = pmaar_index(e, src);
-		if (i >= 0)
-			pmaar_remove(e, i);
-	}
-	bool all = relay_all_answered(p);
-	if (p->first_sent) { /* §3.2: late PBAs follow the timed-out one */
-		c->st.relay_late_pbas++;
-		if (t->accepted && (rc = relay_send(c, p, t, out)))
+	if (t->collect && !f->relay_done) {
+		if (!t->accepted) { /* [choice] a refusing P-MAAR's prefix is unusable */
+			int i = pmaar_index(e, src);
+			if (i >= 0)
+				pmaar_remove(e, i);
+		}
+		bool all = relay_all_answered(f);
+		if (f->first_sent) { /* §3.2: late PBAs follow the timed-out one */
+			c->st.relay_late_pbas++;
+			if (t->accepted && (rc = relay_send(c, f, t, out)))
+				return rc;
+		} else if (all && (rc = relay_send(c, f, NULL, out))) {
 			return rc;
-	} else if (all && (rc = relay_send(c, p, NULL, out))) {
-		return rc;
+		}
+		if (all)
+			f->relay_done = true;
 	}
-	if (all) {
-		free(p);
-		e->pend = NULL;
-		bce_rearm(c, e);
+	if (fan_all_answered(f)) {
+		free(f);
+		e->fan = NULL;
 	}
+	bce_rearm(c, e);
 	return DMM_CMD_DONE;
 }
 
@@ -1048,25 +1396,52 @@ int dmm_cmd_tick(struct dmm_cmd *c, uint64_t now_ms, struct dmm_cmd_actions *out
 			return DMM_CMD_MORE;
 		}
 		struct deferred *d = dq_pop(c);
+		/* [choice] A queued handover PBU to the node that has become the MN's S-MAAR
+		 * meanwhile is stale (it would make the serving MAAR anchor and tunnel away from
+		 * the MN): dropped. Lifetime-0 notices still go. */
+		const struct bce *e =
+		    d->msg.bu.lifetime ? bce_find(c, d->msg.opt.nai, d->msg.opt.nai_len) : NULL;
+		if (e && e->state == DMM_CMD_BCE_ACTIVE && dmm_ip6_eq(&e->smaar, &d->dst)) {
+			c->st.paced_stale++;
+			free(d);
+			continue;
+		}
 		struct dmm_mh_msg *m = send_to(c, out, &d->dst);
-		*m = d->msg; /* room checked above */
+		*m = d->msg;  /* room checked above */
+		if (d->stamp) /* a paced retry: fresh Timestamp when it leaves */
+			m->opt.ts = ms_to_ts(now_ms);
 		free(d);
 	}
 	while (c->n_heap && c->ent[c->heap[0]].deadline_ms <= now_ms) {
-		/* Worst case per entry: one PBA; keep room for it and the ARM. */
-		if (out->n + 2 > DMM_CMD_MAX_ACTIONS) {
+		struct bce *e = &c->ent[c->heap[0]];
+		struct fanout *f = e->fan;
+		/* Worst case per entry: one PBA and one PBU per due retry; keep room for them
+		 * and the ARM (at most max_pmaar + 3, which always fits an empty out). */
+		unsigned need = 2;
+		for (int i = 0; f && i < f->n; i++)
+			need += f->t[i].retry_ms <= now_ms;
+		if (out->n + need > DMM_CMD_MAX_ACTIONS) {
 			arm(c, out, now_ms);
 			return DMM_CMD_MORE;
 		}
-		struct bce *e = &c->ent[c->heap[0]];
-		struct relay_pend *p = e->pend;
-		if (p && !p->first_sent && p->deadline_ms <= now_ms) {
+		if (relay_pending(f) && !f->first_sent && f->deadline_ms <= now_ms) {
 			/* §3.2: the collection timeout: send what we have, late ones follow. */
-			int rc = relay_send(c, p, NULL, out);
+			int rc = relay_send(c, f, NULL, out);
 			if (rc)
 				return rc;
-			p->first_sent = true;
+			f->first_sent = true;
 			c->st.relay_timeouts++;
+		}
+		for (int i = 0; f && i < f->n; i++) {
+			if (f->t[i].retry_ms > now_ms)
+				continue;
+			int rc = send_fwd(c, now_ms, out, f, &f->t[i], true);
+			if (rc)
+				return rc;
+		}
+		if (f && !relay_pending(f) && fan_all_answered(f)) { /* every notice given up */
+			free(f);
+			e->fan = NULL;
 		}
 		if (e->state == DMM_CMD_BCE_DEREG && e->delete_ms <= now_ms) {
 			dmm_log("cmd", DMM_LOG_DEBUG, "%s: deleted after de-registration", e->nai);
@@ -1102,7 +1477,9 @@ static void binding_copy(const struct bce *e, struct dmm_cmd_binding *b)
 	b->has_ts = e->has_ts;
 	b->last_ts = e->last_ts;
 	b->last_seq = e->last_seq;
-	b->relay_pending = e->pend != NULL;
+	b->relay_pending = relay_pending(e->fan);
+	for (int i = 0; e->fan && i < e->fan->n; i++)
+		b->fwd_unanswered += !e->fan->t[i].answered;
 }
 
 int dmm_cmd_lookup(const struct dmm_cmd *c, const char *nai, struct dmm_cmd_binding *b)

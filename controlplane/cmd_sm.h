@@ -32,10 +32,14 @@ enum dmm_cmd_mode {
 
 /* One MAAR allowed to talk to the CMD. A source address not in the list is dropped silently and
  * counted (RFC 5213 §5.3.1 step 1 stands in for IPsec). A listed peer without proxy_reg gets
- * 154 MAG_NOT_AUTHORIZED_FOR_PROXY_REG for its PBUs. */
+ * 154 MAG_NOT_AUTHORIZED_FOR_PROXY_REG for its PBUs. With a non-empty pool, a PBU (lifetime > 0)
+ * whose HNP is not inside one of the pool prefixes gets 155 NOT_AUTHORIZED_FOR_HOME_NETWORK_PREFIX
+ * (PROTOCOL.md §3.4: in DMM the sending MAAR owns the prefix; M28). */
 struct dmm_cmd_peer {
 	struct dmm_ip6 addr;
 	bool proxy_reg;
+	const struct dmm_prefix *pool; /* copied by dmm_cmd_new(); NULL/0 = any prefix */
+	unsigned n_pool;
 };
 
 #define DMM_CMD_MAX_PEERS	4096
@@ -55,11 +59,15 @@ struct dmm_cmd_config {
 	uint64_t hash_seed;		  /* seeds the MN-ID hash */
 	uint8_t max_update_rate;	  /* PBUs per second per destination (RFC 6275
 					   * MAX_UPDATE_RATE, 3); 0 = no pacing */
+	uint32_t initial_bindack_ms;	  /* INITIAL_BINDACK_TIMEOUT (RFC 6275 §12, 1000): first
+					   * retransmission of a forwarded PBU; 0 = never retransmit */
+	uint32_t max_bindack_ms; /* MAX_BINDACK_TIMEOUT (32000): back-off cap, >= initial */
+	uint32_t max_paced;	 /* PBUs held back by pacing, at most (65536, >= 1) */
 };
 
 /* RFC defaults: relay mode, 10 s MinDelayBeforeBCEDelete, 300 ms window, 65535*4 s max
- * lifetime, 1 s relay timeout, 1M MNs, 16 P-MAARs, 3 PBUs/s per destination. addr and peers
- * are left empty. */
+ * lifetime, 1 s relay timeout, 1M MNs, 16 P-MAARs, 3 PBUs/s per destination, retransmission
+ * after 1 s doubling up to 32 s, 65536 paced PBUs. addr and peers are left empty. */
 void dmm_cmd_config_default(struct dmm_cmd_config *cfg);
 
 /* ---- actions ---------------------------------------------------------------------------- */
@@ -78,8 +86,8 @@ struct dmm_cmd_action {
 	struct dmm_mh_msg msg;
 };
 
-/* One input can produce at most max_pmaar PBUs + 1 PBA + 1 ARM (PBUs over MAX_UPDATE_RATE are
- * queued inside the CMD and come out of dmm_cmd_tick()). */
+/* One input can produce at most max_pmaar PBUs + 1 eviction notice + 1 PBA + 1 ARM (PBUs over
+ * MAX_UPDATE_RATE are queued inside the CMD and come out of dmm_cmd_tick()). */
 #define DMM_CMD_MAX_ACTIONS (DMM_MH_MAX_PMAAR + 4)
 
 struct dmm_cmd_actions {
@@ -107,8 +115,15 @@ struct dmm_cmd_stats {
 	uint64_t registrations, handovers, refreshes, deregistrations, renewals;
 	uint64_t expired, deleted; /* lifetime expiry; removal after MinDelayBeforeBCEDelete */
 	uint64_t relay_timeouts, relay_late_pbas, relay_superseded;
-	uint64_t pmaar_evicted; /* oldest P-MAAR dropped at the max_pmaar cap */
-	uint64_t paced;		/* PBUs deferred by MAX_UPDATE_RATE pacing */
+	uint64_t pmaar_evicted;	   /* oldest P-MAAR dropped at the max_pmaar cap (and told so) */
+	uint64_t paced;		   /* PBUs deferred by MAX_UPDATE_RATE pacing */
+	uint64_t retransmits;	   /* forwarded PBUs re-sent for want of a PBA (RFC 8885 §3.6) */
+	uint64_t retx_given_up;	   /* lifetime-0 PBUs no longer retried (after the 32 s one) */
+	uint64_t paced_full;	   /* PBUs not queued (paced queue at max_paced): left to the
+				    * retransmission timer */
+	uint64_t paced_overflow;   /* handovers refused with 130: fan-out over max_paced */
+	uint64_t refresh_absorbed; /* relay: S-MAAR PBU answered by the pending merged PBA */
+	uint64_t paced_stale;	   /* queued PBUs dropped: their destination serves the MN now */
 };
 
 /* ---- the state machine ------------------------------------------------------------------ */
@@ -156,9 +171,10 @@ struct dmm_cmd_binding {
 	uint64_t expire_ms; /* ACTIVE: lifetime expiry */
 	uint64_t delete_ms; /* DEREG: removal time */
 	bool has_ts;
-	uint64_t last_ts;   /* last accepted Timestamp option */
-	uint16_t last_seq;  /* last accepted sequence number */
-	bool relay_pending; /* a relay PBA collection is outstanding */
+	uint64_t last_ts;	/* last accepted Timestamp option */
+	uint16_t last_seq;	/* last accepted sequence number */
+	bool relay_pending;	/* a relay PBA collection is outstanding */
+	uint8_t fwd_unanswered; /* forwarded PBUs still waiting for a P-MAAR's PBA (retried) */
 };
 
 /* Copy the binding for nai (NUL-terminated) into *b. 0, or -ENOENT. */

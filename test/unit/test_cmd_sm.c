@@ -56,7 +56,10 @@ static uint64_t ts_of(uint64_t ms)
 #define PREF3 pfx("2001:db8:3:1::/64")
 #define PREF4 pfx("2001:db8:4:1::/64")
 
-static struct dmm_cmd *new_cmd(enum dmm_cmd_mode mode, uint32_t relay_timeout_ms, uint32_t max_mns)
+/* The test CMD: MAAR1-4 and MAAR9 (no proxy_reg), RFC defaults; tweak (if any) edits the config
+ * last. */
+static struct dmm_cmd *new_cmd_x(enum dmm_cmd_mode mode, uint32_t relay_timeout_ms,
+				 uint32_t max_mns, void (*tweak)(struct dmm_cmd_config *))
 {
 	struct dmm_cmd_peer peers[5] = {
 	    {MAAR1, true}, {MAAR2, true}, {MAAR3, true}, {MAAR4, true}, {MAAR9, false},
@@ -71,10 +74,34 @@ static struct dmm_cmd *new_cmd(enum dmm_cmd_mode mode, uint32_t relay_timeout_ms
 	cfg.n_peers = 5;
 	cfg.relay_timeout_ms = relay_timeout_ms;
 	cfg.max_mns = max_mns;
+	if (tweak)
+		tweak(&cfg);
 	struct dmm_cmd *c = dmm_cmd_new(&cfg, &err);
 	assert_non_null(c);
 	assert_int_equal(err, 0);
 	return c;
+}
+
+static struct dmm_cmd *new_cmd(enum dmm_cmd_mode mode, uint32_t relay_timeout_ms, uint32_t max_mns)
+{
+	return new_cmd_x(mode, relay_timeout_ms, max_mns, NULL);
+}
+
+static void no_retransmission(struct dmm_cmd_config *cfg)
+{
+	cfg->initial_bindack_ms = 0;
+}
+
+/* 2001:db8:0:<maar>:<i>::/64 style: a distinct /64 per (MAAR, MN), inside 2001:db8:<maar>::/48
+ * only for the byte layout 2001:0db8:00mm:iiii. */
+static struct dmm_prefix pfx_n(unsigned maar, unsigned i)
+{
+	struct dmm_prefix p = {.len = 64};
+
+	p.addr.a[0] = 0x20, p.addr.a[1] = 0x01, p.addr.a[2] = 0x0d, p.addr.a[3] = 0xb8;
+	p.addr.a[5] = (uint8_t)maar;
+	p.addr.a[6] = (uint8_t)(i >> 8), p.addr.a[7] = (uint8_t)i;
+	return p;
 }
 
 /* PBU{A,P,D; MN-ID, HNP, HI, ATT, TS} as a MAAR sends it. */
@@ -510,6 +537,49 @@ static void M11_M12_sequence_scheme_without_timestamp(void **state)
 	dmm_cmd_free(c);
 }
 
+static void M13_with_timestamp_seq_is_ignored_for_ordering_but_echoed(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 1000, 100);
+	struct dmm_mh_msg p = pbu(NAI, PREF1, 1, T0, 100, LIFE);
+
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	p = pbu(NAI, PREF1, DMM_MH_HI_NOT_CHANGED, T0 + 1000, 5, LIFE); /* older seq, newer TS */
+	assert_int_equal(in(c, T0 + 1000, MAAR1, &p), DMM_CMD_DONE);
+	const struct dmm_mh_msg *m = assert_pba_ok(0, MAAR1, &p, LIFE);
+	assert_int_equal(m->ba.seq, 5);
+	assert_int_equal(binding(c).last_seq, 5);
+	p = pbu(NAI, PREF1, DMM_MH_HI_NOT_CHANGED, T0 + 900, 6, LIFE); /* newer seq, older TS */
+	assert_int_equal(in(c, T0 + 1000, MAAR1, &p), DMM_CMD_DONE);
+	m = assert_pba(0, MAAR1, &p, DMM_MH_ST_TIMESTAMP_LOWER_THAN_PREV_ACCEPTED, 0);
+	assert_int_equal(m->ba.seq, 6);
+	dmm_cmd_free(c);
+}
+
+/* [G6/G8 choice] Anchored / Local Prefix options in a PBU with D=0: the message is refused (129,
+ * no BCE) by the D check; with D=1 from a MAAR they are ignored (the CMD never echoes them). */
+static void M29_anchored_or_local_prefix_with_d0_is_refused_129_ignored_with_d1(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 1000, 100);
+	struct dmm_mh_msg p = pbu(NAI, PREF1, 1, T0, 1, LIFE);
+
+	p.bu.flags &= (uint16_t)~DMM_MH_BU_D;
+	p.opt.n_anchored = 1;
+	p.opt.anchored[0] = PREF3;
+	p.opt.n_local = 1;
+	p.opt.local[0] = PREF4;
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	assert_int_equal(out.n, 1);
+	assert_pba(0, MAAR1, &p, DMM_MH_ST_ADMIN_PROHIBITED, 0); /* no 65/66 echoed */
+	assert_int_equal(dmm_cmd_count(c), 0);
+	p.bu.flags |= DMM_MH_BU_D;
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	assert_pba_ok(0, MAAR1, &p, LIFE);
+	assert_true(pfx_eq(binding(c).hnp, PREF1));
+	dmm_cmd_free(c);
+}
+
 /* ---- handovers ---------------------------------------------------------------------------- */
 
 static void M15_M16_M17_relay_handover_forwards_pbu_with_serving_maar_and_merges_pba(void **state)
@@ -611,15 +681,16 @@ static void M19_relay_timeout_sends_collected_pba_and_late_one_follows(void **st
 	const struct dmm_mh_msg *m = assert_pba_ok(0, MAAR3, &p3, LIFE);
 	assert_int_equal(m->opt.n_pmaar, 1);
 	assert_prev(m, 0, MAAR2, PREF2, false);
-	assert_arm(1, T0 + 9000 + LIFE * 4000ull);
+	assert_arm(1, T0 + 10000); /* MAAR1's retransmission (M22) */
 	assert_int_equal(dmm_cmd_get_stats(c)->relay_timeouts, 1);
 
 	a = pmaar_pba(&f1, PREF1, 0, true); /* MAAR1 is late */
 	assert_int_equal(in(c, T0 + 9800, MAAR1, &a), DMM_CMD_DONE);
-	assert_int_equal(out.n, 1);
+	assert_int_equal(out.n, 2);
 	m = assert_pba_ok(0, MAAR3, &p3, LIFE);
 	assert_int_equal(m->opt.n_pmaar, 1);
 	assert_prev(m, 0, MAAR1, PREF1, true);
+	assert_arm(1, T0 + 9000 + LIFE * 4000ull); /* every PBA in: no retransmission left */
 	assert_false(binding(c).relay_pending);
 	assert_int_equal(dmm_cmd_get_stats(c)->relay_late_pbas, 1);
 	dmm_cmd_free(c);
@@ -652,13 +723,14 @@ static void M21_locator_handovers_forward_pbus_and_ack_without_previous_maar(voi
 	assert_int_equal(out.n, 3); /* PBU to MAAR1, then PBA to MAAR2 */
 	struct dmm_mh_msg f = *assert_fwd(0, MAAR1, PREF1, &p2, MAAR2, LIFE);
 	const struct dmm_mh_msg *m = assert_pba_ok(1, MAAR2, &p2, LIFE);
-	assert_arm(2, T0 + 5000 + LIFE * 4000ull);
+	assert_arm(2, T0 + 6000); /* retransmission to MAAR1 (M22) */
 	assert_int_equal(m->opt.n_pmaar, 0);
 	assert_false(binding(c).relay_pending);
-	/* MAAR1's PBA to the CMD is consumed: no action. */
+	/* MAAR1's PBA to the CMD is consumed: no message; its retransmission stops. */
 	struct dmm_mh_msg a = pmaar_pba(&f, PREF1, 0, false);
 	assert_int_equal(in(c, T0 + 5100, MAAR1, &a), DMM_CMD_DONE);
-	assert_int_equal(out.n, 0);
+	assert_int_equal(out.n, 1);
+	assert_arm(0, T0 + 5000 + LIFE * 4000ull);
 
 	struct dmm_mh_msg p3 = pbu(NAI, PREF3, 3, T0 + 9000, 2, LIFE);
 	assert_int_equal(in(c, T0 + 9000, MAAR3, &p3), DMM_CMD_DONE);
@@ -667,7 +739,7 @@ static void M21_locator_handovers_forward_pbus_and_ack_without_previous_maar(voi
 	assert_fwd(1, MAAR2, PREF2, &p3, MAAR3, LIFE);
 	m = assert_pba_ok(2, MAAR3, &p3, LIFE);
 	assert_int_equal(m->opt.n_pmaar, 0);
-	assert_arm(3, T0 + 9000 + LIFE * 4000ull);
+	assert_arm(3, T0 + 10000);
 	struct dmm_cmd_binding b = binding(c);
 	assert_ip(b.smaar, MAAR3);
 	assert_int_equal(b.n_pmaar, 2);
@@ -780,7 +852,7 @@ static void M20_proxy_handovers_answer_at_once_then_update_pmaars(void **state)
 	assert_int_equal(m->opt.n_pmaar, 1);
 	assert_prev(m, 0, MAAR1, PREF1, false);
 	assert_fwd(1, MAAR1, PREF1, &p2, MAAR2, LIFE);
-	assert_arm(2, T0 + 5000 + LIFE * 4000ull);
+	assert_arm(2, T0 + 6000); /* retransmission to MAAR1 (M22) */
 
 	struct dmm_mh_msg p3 = pbu(NAI, PREF3, 3, T0 + 9000, 2, LIFE);
 	assert_int_equal(in(c, T0 + 9000, MAAR3, &p3), DMM_CMD_DONE);
@@ -791,7 +863,7 @@ static void M20_proxy_handovers_answer_at_once_then_update_pmaars(void **state)
 	assert_prev(m, 1, MAAR2, PREF2, false);
 	struct dmm_mh_msg f2 = *assert_fwd(2, MAAR2, PREF2, &p3, MAAR3, LIFE);
 	assert_fwd(1, MAAR1, PREF1, &p3, MAAR3, LIFE);
-	assert_arm(3, T0 + 9000 + LIFE * 4000ull);
+	assert_arm(3, T0 + 10000);
 	struct dmm_mh_msg a = pmaar_pba(&f2, PREF2, 0, false);
 	assert_int_equal(in(c, T0 + 9100, MAAR2, &a), DMM_CMD_DONE);
 	assert_int_equal(out.n, 0);
@@ -856,7 +928,7 @@ static void M23_deregistration_keeps_bce_for_min_delay_then_deletes_and_tells_pm
 	assert_int_equal(out.n, 3);
 	assert_pba_ok(0, MAAR2, &d, 0);
 	assert_fwd(1, MAAR1, PREF1, &d, MAAR2, 0);
-	assert_arm(2, T0 + 30000);
+	assert_arm(2, T0 + 21000); /* retransmission to MAAR1 (M22) */
 	struct dmm_cmd_binding b = binding(c);
 	assert_int_equal(b.state, DMM_CMD_BCE_DEREG);
 	assert_int_equal(b.delete_ms, T0 + 30000);
@@ -948,9 +1020,9 @@ static void tick_reports_more_when_due_timers_exceed_the_action_array(void **sta
 
 	for (int i = 0; i < 50; i++) { /* 50 relay handovers timing out together */
 		snprintf(nai, sizeof(nai), "mn%d@x", i);
-		struct dmm_mh_msg p = pbu(nai, PREF1, 1, T0, 1, LIFE);
+		struct dmm_mh_msg p = pbu(nai, pfx_n(1, (unsigned)i), 1, T0, 1, LIFE);
 		assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
-		p = pbu(nai, PREF2, 3, T0 + 1, 2, LIFE);
+		p = pbu(nai, pfx_n(2, (unsigned)i), 3, T0 + 1, 2, LIFE);
 		assert_int_equal(in(c, T0 + 1, MAAR2, &p), DMM_CMD_DONE);
 	}
 	unsigned pbas = 0, rounds = 0;
@@ -970,24 +1042,25 @@ static void tick_reports_more_when_due_timers_exceed_the_action_array(void **sta
 static void X4_M18_fanout_is_paced_to_max_update_rate_per_destination(void **state)
 {
 	(void)state;
-	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_PROXY, 1000, 100); /* default rate 3/s */
+	/* default rate 3/s; retransmissions off: their pacing is checked in M22_X4_... */
+	struct dmm_cmd *c = new_cmd_x(DMM_CMD_MODE_PROXY, 1000, 100, no_retransmission);
 	struct dmm_mh_msg h[7];
 	char nai[32];
 
 	for (int i = 0; i < 7; i++) {
 		snprintf(nai, sizeof(nai), "mn%d@x", i);
-		struct dmm_mh_msg p = pbu(nai, PREF1, 1, T0, 1, LIFE);
+		struct dmm_mh_msg p = pbu(nai, pfx_n(1, (unsigned)i), 1, T0, 1, LIFE);
 		assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
 	}
 	/* Seven MNs move MAAR1 -> MAAR2 at once: seven PBUs for MAAR1. */
 	for (int i = 0; i < 7; i++) {
 		snprintf(nai, sizeof(nai), "mn%d@x", i);
-		h[i] = pbu(nai, PREF2, 3, T0 + 1000, 2, LIFE);
+		h[i] = pbu(nai, pfx_n(2, (unsigned)i), 3, T0 + 1000, 2, LIFE);
 		assert_int_equal(in(c, T0 + 1000, MAAR2, &h[i]), DMM_CMD_DONE);
 		const struct dmm_mh_msg *m = assert_pba_ok(0, MAAR2, &h[i], LIFE);
-		assert_prev(m, 0, MAAR1, PREF1, false);
+		assert_prev(m, 0, MAAR1, pfx_n(1, (unsigned)i), false);
 		if (i < 3) {
-			assert_fwd(1, MAAR1, PREF1, &h[i], MAAR2, LIFE);
+			assert_fwd(1, MAAR1, pfx_n(1, (unsigned)i), &h[i], MAAR2, LIFE);
 			assert_int_equal(out.n, 2); /* earliest timer: the others' expiry */
 		} else {			    /* over 3/s: queued */
 			if (i == 3) {
@@ -1004,11 +1077,11 @@ static void X4_M18_fanout_is_paced_to_max_update_rate_per_destination(void **sta
 	assert_int_equal(dmm_cmd_tick(c, T0 + 2000, &out), DMM_CMD_DONE);
 	assert_int_equal(out.n, 4);
 	for (int i = 3; i < 6; i++)
-		assert_fwd((unsigned)i - 3, MAAR1, PREF1, &h[i], MAAR2, LIFE);
+		assert_fwd((unsigned)i - 3, MAAR1, pfx_n(1, (unsigned)i), &h[i], MAAR2, LIFE);
 	assert_arm(3, T0 + 3000);
 	assert_int_equal(dmm_cmd_tick(c, T0 + 3000, &out), DMM_CMD_DONE);
 	assert_int_equal(out.n, 2);
-	assert_fwd(0, MAAR1, PREF1, &h[6], MAAR2, LIFE);
+	assert_fwd(0, MAAR1, pfx_n(1, 6), &h[6], MAAR2, LIFE);
 	assert_arm(1, T0 + 1000 + LIFE * 4000ull);
 
 	/* Other destinations are not held back by MAAR1's queue. */
@@ -1017,6 +1090,661 @@ static void X4_M18_fanout_is_paced_to_max_update_rate_per_destination(void **sta
 	p = pbu("other@x", PREF4, 3, T0 + 3001, 2, LIFE);
 	assert_int_equal(in(c, T0 + 3001, MAAR4, &p), DMM_CMD_DONE);
 	assert_fwd(1, MAAR3, PREF3, &p, MAAR4, LIFE);
+	dmm_cmd_free(c);
+}
+
+/* ---- retransmission of forwarded PBUs (M22) ----------------------------------------------- */
+
+/* The SEND actions of out to dst, in order; *n set. */
+static unsigned sends_to(struct dmm_ip6 dst, const struct dmm_mh_msg **m, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < out.n && n < max; i++)
+		if (out.a[i].type == DMM_CMD_ACT_SEND && dmm_ip6_eq(&out.a[i].dst, &dst))
+			m[n++] = &out.a[i].msg;
+	return n;
+}
+
+static void M22_relay_forwarded_pbu_is_retried_at_1_2_4_8_16_32_32_s_until_a_pba(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 0, 100); /* collect without timeout */
+	register_at_maar1(c);
+	struct dmm_mh_msg p2 = pbu(NAI, PREF2, 3, T0 + 5000, 1, LIFE);
+	assert_int_equal(in(c, T0 + 5000, MAAR2, &p2), DMM_CMD_DONE);
+	struct dmm_mh_msg fwd = *assert_fwd(0, MAAR1, PREF1, &p2, MAAR2, LIFE);
+	assert_arm(1, T0 + 6000);
+	assert_int_equal(binding(c).fwd_unanswered, 1);
+
+	/* Intervals 1, 2, 4, 8, 16, 32, 32 s after each transmission (RFC 8885 §3.6). */
+	static const uint64_t gap[] = {1000, 2000, 4000, 8000, 16000, 32000, 32000};
+	uint64_t t = T0 + 5000;
+	for (unsigned k = 0; k < sizeof(gap) / sizeof(gap[0]); k++) {
+		const struct dmm_mh_msg *m[4];
+		t += gap[k];
+		assert_int_equal(dmm_cmd_tick(c, t - 1, &out), DMM_CMD_DONE);
+		assert_int_equal(sends_to(MAAR1, m, 4), 0);
+		assert_int_equal(dmm_cmd_tick(c, t, &out), DMM_CMD_DONE);
+		if (sends_to(MAAR1, m, 4) != 1)
+			fail_msg("retry %u: expected one PBU to MAAR1 at +%llu ms, got %u", k + 1,
+				 (unsigned long long)(t - T0 - 5000), sends_to(MAAR1, m, 4));
+		/* same seq and content, fresh Timestamp = the CMD's clock */
+		struct dmm_mh_msg want = fwd;
+		want.opt.ts = ts_of(t);
+		assert_int_equal(m[0]->bu.seq, p2.bu.seq);
+		assert_int_equal(m[0]->opt.ts, ts_of(t));
+		assert_memory_equal(&m[0]->opt, &want.opt, sizeof(want.opt));
+		uint64_t next = t + (k + 1 < sizeof(gap) / sizeof(gap[0]) ? gap[k + 1] : 32000);
+		assert_arm(out.n - 1, next);
+	}
+	assert_int_equal(dmm_cmd_get_stats(c)->retransmits, 7);
+
+	/* MAAR1 answers (the seq of every copy): the merged PBA goes, the retries stop. */
+	struct dmm_mh_msg a = pmaar_pba(&fwd, PREF1, 0, false);
+	assert_int_equal(in(c, t + 10, MAAR1, &a), DMM_CMD_DONE);
+	assert_int_equal(out.n, 2);
+	const struct dmm_mh_msg *m = assert_pba_ok(0, MAAR2, &p2, LIFE);
+	assert_prev(m, 0, MAAR1, PREF1, false);
+	assert_arm(1, T0 + 5000 + LIFE * 4000ull);
+	assert_int_equal(binding(c).fwd_unanswered, 0);
+	assert_int_equal(dmm_cmd_tick(c, t + 200000, &out), DMM_CMD_DONE);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(dmm_cmd_get_stats(c)->retransmits, 7);
+	dmm_cmd_free(c);
+}
+
+static void M22_locator_proxy_and_deregistration_fanouts_are_retried_until_answered(void **state)
+{
+	(void)state;
+	enum dmm_cmd_mode modes[] = {DMM_CMD_MODE_LOCATOR, DMM_CMD_MODE_PROXY};
+	const struct dmm_mh_msg *m[4];
+
+	for (unsigned k = 0; k < 2; k++) {
+		struct dmm_cmd *c = new_cmd(modes[k], 1000, 100);
+		register_at_maar1(c);
+		struct dmm_mh_msg p2 = pbu(NAI, PREF2, 3, T0 + 5000, 1, LIFE);
+		assert_int_equal(in(c, T0 + 5000, MAAR2, &p2), DMM_CMD_DONE);
+		assert_int_equal(sends_to(MAAR1, m, 4), 1);
+		struct dmm_mh_msg fwd = *m[0];
+		assert_int_equal(dmm_cmd_tick(c, T0 + 6000, &out), DMM_CMD_DONE);
+		if (sends_to(MAAR1, m, 4) != 1)
+			fail_msg("%s: no retry to MAAR1 at +1 s", dmm_cmd_mode_name(modes[k]));
+		assert_int_equal(m[0]->bu.seq, 1);
+		assert_int_equal(m[0]->bu.lifetime, LIFE);
+		assert_int_equal(m[0]->opt.ts, ts_of(T0 + 6000));
+		struct dmm_mh_msg a = pmaar_pba(&fwd, PREF1, 0, false);
+		assert_int_equal(in(c, T0 + 6100, MAAR1, &a), DMM_CMD_DONE);
+		assert_int_equal(dmm_cmd_tick(c, T0 + 60000, &out), DMM_CMD_DONE);
+		assert_int_equal(sends_to(MAAR1, m, 4), 0);
+
+		/* De-registration by MAAR2: the lifetime-0 PBU to MAAR1 is retried too, and
+		 * MAAR1's PBA (to a DEREG entry) stops it. */
+		struct dmm_mh_msg d = pbu(NAI, PREF2, DMM_MH_HI_UNKNOWN, T0 + 60000, 2, 0);
+		assert_int_equal(in(c, T0 + 60000, MAAR2, &d), DMM_CMD_DONE);
+		assert_int_equal(sends_to(MAAR1, m, 4), 1);
+		fwd = *m[0];
+		assert_int_equal(fwd.bu.lifetime, 0);
+		assert_int_equal(dmm_cmd_tick(c, T0 + 61000, &out), DMM_CMD_DONE);
+		assert_int_equal(sends_to(MAAR1, m, 4), 1);
+		assert_int_equal(m[0]->bu.lifetime, 0);
+		assert_int_equal(m[0]->bu.seq, 2);
+		assert_int_equal(m[0]->opt.ts, ts_of(T0 + 61000));
+		a = pmaar_pba(&fwd, PREF1, 0, false);
+		a.ba.lifetime = 0;
+		assert_int_equal(in(c, T0 + 61100, MAAR1, &a), DMM_CMD_DONE);
+		assert_int_equal(binding(c).fwd_unanswered, 0);
+		assert_int_equal(dmm_cmd_tick(c, T0 + 69000, &out), DMM_CMD_DONE);
+		assert_int_equal(sends_to(MAAR1, m, 4), 0);
+		assert_int_equal(dmm_cmd_get_stats(c)->retransmits, 2);
+		dmm_cmd_free(c);
+	}
+}
+
+static void M22_retries_stop_when_superseded_by_a_newer_handover_or_bce_removal(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_PROXY, 1000, 100);
+	const struct dmm_mh_msg *m[4];
+	register_at_maar1(c);
+	struct dmm_mh_msg p = pbu(NAI, PREF2, 3, T0 + 5000, 1, LIFE);
+	assert_int_equal(in(c, T0 + 5000, MAAR2, &p), DMM_CMD_DONE);
+	p = pbu(NAI, PREF3, 3, T0 + 5500, 2, 10); /* 40 s */
+	assert_int_equal(in(c, T0 + 5500, MAAR3, &p), DMM_CMD_DONE);
+	assert_arm(out.n - 1, T0 + 6500); /* not T0 + 6000 */
+	/* The seq-1 PBU to MAAR1 is not retried at +1 s; the seq-2 ones are at 6500. */
+	assert_int_equal(dmm_cmd_tick(c, T0 + 6000, &out), DMM_CMD_DONE);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(dmm_cmd_tick(c, T0 + 6500, &out), DMM_CMD_DONE);
+	assert_int_equal(sends_to(MAAR1, m, 4), 1);
+	assert_int_equal(m[0]->bu.seq, 2);
+	assert_int_equal(sends_to(MAAR2, m, 4), 1);
+	assert_int_equal(m[0]->bu.seq, 2);
+	/* Expiry at T0+45500 removes the BCE and its retries. */
+	while (dmm_cmd_tick(c, T0 + 45500, &out) == DMM_CMD_MORE)
+		;
+	assert_int_equal(dmm_cmd_count(c), 0);
+	assert_int_equal(dmm_cmd_tick(c, T0 + 200000, &out), DMM_CMD_DONE);
+	assert_int_equal(out.n, 0);
+	dmm_cmd_free(c);
+}
+
+/* Drive c like the daemon: tick at every armed time up to until; record each PBU to dst. */
+struct sent {
+	unsigned n;
+	uint64_t at[4096];
+	uint64_t ts[4096];
+	char nai[4096][16];
+};
+
+static void record(struct sent *r, uint64_t now, struct dmm_ip6 dst)
+{
+	for (unsigned i = 0; i < out.n; i++) {
+		const struct dmm_cmd_action *a = &out.a[i];
+		if (a->type != DMM_CMD_ACT_SEND || a->msg.type != DMM_MH_BU ||
+		    !dmm_ip6_eq(&a->dst, &dst))
+			continue;
+		assert_true(r->n < 4096);
+		r->at[r->n] = now;
+		r->ts[r->n] = a->msg.opt.ts;
+		snprintf(r->nai[r->n], sizeof(r->nai[0]), "%s", a->msg.opt.nai);
+		r->n++;
+	}
+}
+
+static uint64_t armed_in_out(uint64_t prev)
+{
+	for (unsigned i = 0; i < out.n; i++)
+		if (out.a[i].type == DMM_CMD_ACT_ARM)
+			prev = out.a[i].at_ms;
+	return prev;
+}
+
+static void M22_X4_retries_keep_max_update_rate_with_many_mns(void **state)
+{
+	(void)state;
+	enum { N = 40 };
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_PROXY, 1000, 100);
+	static struct sent r;
+	uint64_t armed = 0;
+	char nai[16];
+
+	memset(&r, 0, sizeof(r));
+	for (unsigned i = 0; i < N; i++) {
+		snprintf(nai, sizeof(nai), "mn%u@x", i);
+		struct dmm_mh_msg p = pbu(nai, pfx_n(1, i), 1, T0, 1, LIFE);
+		assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+		armed = armed_in_out(armed);
+	}
+	for (unsigned i = 0; i < N; i++) { /* all move to MAAR2; MAAR1 never answers */
+		snprintf(nai, sizeof(nai), "mn%u@x", i);
+		struct dmm_mh_msg p = pbu(nai, pfx_n(2, i), 3, T0 + 1000, 2, LIFE);
+		assert_int_equal(in(c, T0 + 1000, MAAR2, &p), DMM_CMD_DONE);
+		record(&r, T0 + 1000, MAAR1);
+		armed = armed_in_out(armed);
+	}
+	while (armed && armed <= T0 + 200000) {
+		uint64_t now = armed;
+		int rc = dmm_cmd_tick(c, now, &out);
+		assert_true(rc == DMM_CMD_DONE || rc == DMM_CMD_MORE);
+		record(&r, now, MAAR1);
+		armed = armed_in_out(armed);
+		if (rc == DMM_CMD_DONE && armed == now)
+			fail_msg("ARM did not move past %llu", (unsigned long long)now);
+	}
+	/* Never more than 3 PBUs to MAAR1 in any 1 s window. */
+	for (unsigned i = 0; i + 3 < r.n; i++)
+		if (r.at[i + 3] < r.at[i] + 1000)
+			fail_msg("4 PBUs to MAAR1 within %llu ms (#%u at %llu)",
+				 (unsigned long long)(r.at[i + 3] - r.at[i]), i,
+				 (unsigned long long)(r.at[i] - T0));
+	/* Every MN's PBU was retried (at least 5 copies in 200 s) and every copy after the
+	 * first carries the time it left. */
+	for (unsigned i = 0; i < N; i++) {
+		snprintf(nai, sizeof(nai), "mn%u@x", i);
+		unsigned copies = 0;
+		for (unsigned k = 0; k < r.n; k++) {
+			if (strcmp(r.nai[k], nai))
+				continue;
+			if (copies++ == 0)
+				assert_int_equal(r.ts[k], ts_of(T0 + 1000));
+			else
+				assert_int_equal(r.ts[k], ts_of(r.at[k]));
+		}
+		if (copies < 5)
+			fail_msg("%s: %u copies to MAAR1 in 200 s, expected >= 5", nai, copies);
+	}
+	assert_true(dmm_cmd_get_stats(c)->retransmits >= 4 * N);
+	assert_true(dmm_cmd_get_stats(c)->paced > 0);
+	dmm_cmd_free(c);
+}
+
+/* ---- refresh answers, eviction, prefix authorisation, HI=4, paced cap ---------------------- */
+
+static void refresh_answer_lists_every_pmaar_in_relay_and_proxy_not_locator(void **state)
+{
+	(void)state;
+	enum dmm_cmd_mode modes[] = {DMM_CMD_MODE_RELAY, DMM_CMD_MODE_PROXY, DMM_CMD_MODE_LOCATOR};
+
+	for (unsigned k = 0; k < 3; k++) {
+		struct dmm_cmd *c = new_cmd(modes[k], 1000, 100);
+		register_at_maar1(c);
+		struct dmm_mh_msg p = pbu(NAI, PREF2, 3, T0 + 5000, 1, LIFE);
+		assert_int_equal(in(c, T0 + 5000, MAAR2, &p), DMM_CMD_DONE);
+		p = pbu(NAI, PREF3, 3, T0 + 9000, 2, LIFE);
+		assert_int_equal(in(c, T0 + 9000, MAAR3, &p), DMM_CMD_DONE);
+		/* the relay collection times out with nobody answering */
+		assert_int_equal(dmm_cmd_tick(c, T0 + 10000, &out), DMM_CMD_DONE);
+
+		p = pbu(NAI, PREF3, DMM_MH_HI_NOT_CHANGED, T0 + 20000, 3, LIFE);
+		assert_int_equal(in(c, T0 + 20000, MAAR3, &p), DMM_CMD_DONE);
+		const struct dmm_mh_msg *m = assert_pba_ok(0, MAAR3, &p, LIFE);
+		if (modes[k] == DMM_CMD_MODE_LOCATOR) {
+			assert_int_equal(m->opt.n_pmaar, 0);
+		} else {
+			if (m->opt.n_pmaar != 2)
+				fail_msg("%s: %u Previous MAAR options, expected 2",
+					 dmm_cmd_mode_name(modes[k]), m->opt.n_pmaar);
+			assert_prev(m, 0, MAAR1, PREF1, false);
+			assert_prev(m, 1, MAAR2, PREF2, false);
+		}
+		assert_int_equal(dmm_cmd_get_stats(c)->refreshes, 1);
+		dmm_cmd_free(c);
+	}
+}
+
+static void relay_smaar_retransmission_is_absorbed_by_the_pending_merged_pba(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 1000, 100);
+	register_at_maar1(c);
+	struct dmm_mh_msg p2 = pbu(NAI, PREF2, 3, T0 + 5000, 1, LIFE);
+	assert_int_equal(in(c, T0 + 5000, MAAR2, &p2), DMM_CMD_DONE);
+	struct dmm_mh_msg fwd = out.a[0].msg;
+	/* MAAR2 retransmits its handover PBU (fresh Timestamp, new seq): no answer yet. */
+	struct dmm_mh_msg r = pbu(NAI, PREF2, 3, T0 + 5500, 2, LIFE);
+	assert_int_equal(in(c, T0 + 5500, MAAR2, &r), DMM_CMD_DONE);
+	for (unsigned i = 0; i < out.n; i++)
+		assert_int_equal(out.a[i].type, DMM_CMD_ACT_ARM);
+	assert_int_equal(dmm_cmd_get_stats(c)->refresh_absorbed, 1);
+	/* MAAR1's PBA: one merged PBA, answering the latest PBU (seq 2, its Timestamp). */
+	struct dmm_mh_msg a = pmaar_pba(&fwd, PREF1, 0, true);
+	assert_int_equal(in(c, T0 + 5600, MAAR1, &a), DMM_CMD_DONE);
+	const struct dmm_mh_msg *m = assert_pba_ok(0, MAAR2, &r, LIFE);
+	assert_prev(m, 0, MAAR1, PREF1, true);
+	/* After the collection, a retransmission is answered with the list at once. */
+	r = pbu(NAI, PREF2, 3, T0 + 5700, 3, LIFE);
+	assert_int_equal(in(c, T0 + 5700, MAAR2, &r), DMM_CMD_DONE);
+	m = assert_pba_ok(0, MAAR2, &r, LIFE);
+	assert_prev(m, 0, MAAR1, PREF1, false);
+	dmm_cmd_free(c);
+}
+
+static void cap_two_pmaars(struct dmm_cmd_config *cfg)
+{
+	cfg->max_pmaar = 2;
+}
+
+static void X3_oldest_pmaar_evicted_at_the_cap_gets_a_lifetime_zero_pbu(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd_x(DMM_CMD_MODE_PROXY, 1000, 100, cap_two_pmaars);
+	const struct dmm_mh_msg *m[4];
+	register_at_maar1(c);
+	struct dmm_mh_msg p = pbu(NAI, PREF2, 3, T0 + 5000, 1, LIFE);
+	assert_int_equal(in(c, T0 + 5000, MAAR2, &p), DMM_CMD_DONE);
+	p = pbu(NAI, PREF3, 3, T0 + 9000, 2, LIFE);
+	assert_int_equal(in(c, T0 + 9000, MAAR3, &p), DMM_CMD_DONE);
+	assert_int_equal(dmm_cmd_get_stats(c)->pmaar_evicted, 0);
+	p = pbu(NAI, PREF4, 3, T0 + 13000, 3, LIFE); /* third move: MAAR1 is dropped */
+	assert_int_equal(in(c, T0 + 13000, MAAR4, &p), DMM_CMD_DONE);
+	assert_int_equal(out.n, 5);
+	const struct dmm_mh_msg *a = assert_pba_ok(0, MAAR4, &p, LIFE);
+	assert_int_equal(a->opt.n_pmaar, 2);
+	assert_prev(a, 0, MAAR2, PREF2, false);
+	assert_prev(a, 1, MAAR3, PREF3, false);
+	assert_fwd(1, MAAR2, PREF2, &p, MAAR4, LIFE);
+	assert_fwd(2, MAAR3, PREF3, &p, MAAR4, LIFE);
+	struct dmm_mh_msg ev = *assert_fwd(3, MAAR1, PREF1, &p, MAAR4, 0); /* the notice */
+	assert_int_equal(dmm_cmd_get_stats(c)->pmaar_evicted, 1);
+	struct dmm_cmd_binding b = binding(c);
+	assert_int_equal(b.n_pmaar, 2);
+	assert_ip(b.pmaar[0].addr, MAAR2);
+	/* The notice is retried like any forwarded PBU, until MAAR1 answers. */
+	assert_int_equal(dmm_cmd_tick(c, T0 + 14000, &out), DMM_CMD_DONE);
+	assert_int_equal(sends_to(MAAR1, m, 4), 1);
+	assert_int_equal(m[0]->bu.lifetime, 0);
+	struct dmm_mh_msg ack = pmaar_pba(&ev, PREF1, 0, false);
+	assert_int_equal(in(c, T0 + 14100, MAAR1, &ack), DMM_CMD_DONE);
+	assert_int_equal(dmm_cmd_tick(c, T0 + 16000, &out), DMM_CMD_DONE);
+	assert_int_equal(sends_to(MAAR1, m, 4), 0);
+	assert_int_equal(sends_to(MAAR2, m, 4), 1); /* the others still unanswered */
+	dmm_cmd_free(c);
+}
+
+/* [choice] A lifetime-0 PBU nobody answers (an anchor that already let go ignores it, RFC 5213
+ * §5.3.5) is retried 1, 2, 4, 8, 16, 32 s after each copy and then given up. */
+static void M22_unanswered_lifetime_zero_notice_is_given_up_after_the_32_s_retry(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd_x(DMM_CMD_MODE_PROXY, 1000, 100, cap_two_pmaars);
+	const struct dmm_mh_msg *m[4];
+	register_at_maar1(c);
+	struct dmm_mh_msg p = pbu(NAI, PREF2, 3, T0 + 5000, 1, LIFE);
+	assert_int_equal(in(c, T0 + 5000, MAAR2, &p), DMM_CMD_DONE);
+	struct dmm_mh_msg a = pmaar_pba(&out.a[1].msg, PREF1, 0, false);
+	assert_int_equal(in(c, T0 + 5001, MAAR1, &a), DMM_CMD_DONE);
+	p = pbu(NAI, PREF3, 3, T0 + 9000, 2, LIFE);
+	assert_int_equal(in(c, T0 + 9000, MAAR3, &p), DMM_CMD_DONE);
+	for (unsigned k = 1; k <= 2; k++) {
+		a = pmaar_pba(&out.a[k].msg, k == 1 ? PREF1 : PREF2, 0, false);
+		assert_int_equal(in(c, T0 + 9001, out.a[k].dst, &a), DMM_CMD_DONE);
+	}
+	p = pbu(NAI, PREF4, 3, T0 + 13000, 3, LIFE); /* MAAR1 evicted, told with lifetime 0 */
+	assert_int_equal(in(c, T0 + 13000, MAAR4, &p), DMM_CMD_DONE);
+	struct dmm_mh_msg f2 = out.a[1].msg, f3 = out.a[2].msg;
+	a = pmaar_pba(&f2, PREF2, 0, false);
+	assert_int_equal(in(c, T0 + 13001, MAAR2, &a), DMM_CMD_DONE);
+	a = pmaar_pba(&f3, PREF3, 0, false);
+	assert_int_equal(in(c, T0 + 13001, MAAR3, &a), DMM_CMD_DONE);
+
+	static const uint64_t want[] = {14000, 16000, 20000, 28000, 44000, 76000};
+	unsigned n = 0;
+	for (uint64_t now = T0 + 13100; now < T0 + 400000; now += 100) {
+		assert_int_equal(dmm_cmd_tick(c, now, &out), DMM_CMD_DONE);
+		unsigned k = sends_to(MAAR1, m, 4);
+		if (!k)
+			continue;
+		if (n >= 6)
+			fail_msg("a 7th copy to MAAR1 at +%llu ms", (unsigned long long)(now - T0));
+		assert_int_equal(now, T0 + want[n]);
+		assert_int_equal(m[0]->bu.lifetime, 0);
+		n += k;
+	}
+	assert_int_equal(n, 6);
+	assert_int_equal(dmm_cmd_get_stats(c)->retx_given_up, 1);
+	assert_int_equal(binding(c).fwd_unanswered, 0);
+	dmm_cmd_free(c);
+}
+
+/* 18 MAARs; one MN visits them all: the P-MAAR list grows 2 -> 4 -> 8 -> 16 slots, keeps its
+ * order, and at the 16-entry cap the 17th move evicts the oldest with a notice; the largest
+ * output (16 forwarded PBUs + notice + PBA + ARM) fits DMM_CMD_MAX_ACTIONS. */
+static void X3_history_of_16_pmaars_fits_one_output_and_evicts_the_oldest(void **state)
+{
+	(void)state;
+	enum { M = 18 };
+	struct dmm_cmd_peer peers[M];
+	struct dmm_ip6 a[M];
+	struct dmm_cmd_config cfg;
+
+	for (unsigned k = 0; k < M; k++) {
+		a[k] = MAAR1;
+		a[k].a[14] = (uint8_t)(k + 1);
+		peers[k] = (struct dmm_cmd_peer){a[k], true, NULL, 0};
+	}
+	dmm_cmd_config_default(&cfg);
+	cfg.addr = CMD;
+	cfg.mode = DMM_CMD_MODE_PROXY;
+	cfg.peers = peers;
+	cfg.n_peers = M;
+	cfg.max_mns = 10;
+	struct dmm_cmd *c = dmm_cmd_new(&cfg, NULL);
+	assert_non_null(c);
+	for (unsigned k = 0; k < M; k++) {
+		uint64_t t = T0 + 2000ull * k;
+		struct dmm_mh_msg p = pbu(NAI, pfx_n(k + 1, 1), k ? 3 : 1, t, (uint16_t)k, LIFE);
+		assert_int_equal(in(c, t, a[k], &p), DMM_CMD_DONE);
+		const struct dmm_mh_msg *m = assert_pba_ok(0, a[k], &p, LIFE);
+		unsigned want = k < 16 ? k : 16, first = k - want; /* oldest listed MAAR */
+		assert_int_equal(m->opt.n_pmaar, want);
+		struct dmm_cmd_binding b = binding(c);
+		assert_int_equal(b.n_pmaar, want);
+		for (unsigned i = 0; i < want; i++) {
+			assert_ip(b.pmaar[i].addr, a[first + i]);
+			assert_true(pfx_eq(b.pmaar[i].pfx, pfx_n(first + i + 1, 1)));
+			assert_prev(m, i, a[first + i], pfx_n(first + i + 1, 1), false);
+			assert_fwd(1 + i, a[first + i], pfx_n(first + i + 1, 1), &p, a[k], LIFE);
+		}
+		unsigned n = 1 + want + (k >= 17) + 1;
+		assert_int_equal(out.n, n);
+		if (k >= 17) /* the notice to the MAAR that fell off the list */
+			assert_fwd(1 + want, a[k - 17], pfx_n(k - 17 + 1, 1), &p, a[k], 0);
+		assert_true(out.n <= DMM_CMD_MAX_ACTIONS);
+	}
+	assert_int_equal(dmm_cmd_get_stats(c)->pmaar_evicted, 1);
+	dmm_cmd_free(c);
+}
+
+static void M28_prefix_outside_the_sending_maars_pool_is_rejected_155(void **state)
+{
+	(void)state;
+	struct dmm_prefix pool1[] = {pfx("2001:db8:1::/48")}, pool2[] = {pfx("2001:db8:2::/48")};
+	struct dmm_cmd_peer peers[] = {
+	    {MAAR1, true, pool1, 1}, {MAAR2, true, pool2, 1}, {MAAR3, true, NULL, 0}};
+	struct dmm_cmd_config cfg;
+	dmm_cmd_config_default(&cfg);
+	cfg.addr = CMD;
+	cfg.mode = DMM_CMD_MODE_PROXY;
+	cfg.peers = peers;
+	cfg.n_peers = 3;
+	cfg.max_mns = 10;
+	struct dmm_cmd *c = dmm_cmd_new(&cfg, NULL);
+	assert_non_null(c);
+	memset(pool1, 0, sizeof(pool1)); /* the CMD holds its own copy */
+	memset(pool2, 0, sizeof(pool2));
+
+	assert_int_equal(DMM_MH_ST_NOT_AUTHORIZED_FOR_HOME_NETWORK_PREFIX, 155);
+	struct dmm_mh_msg p = pbu(NAI, PREF2, 1, T0, 1, LIFE); /* MAAR2's prefix from MAAR1 */
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	assert_pba(0, MAAR1, &p, DMM_MH_ST_NOT_AUTHORIZED_FOR_HOME_NETWORK_PREFIX, 0);
+	assert_int_equal(dmm_cmd_count(c), 0);
+	p.opt.has_att = false; /* the RFC 5213 option checks come first */
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	assert_int_equal(out.a[0].msg.ba.status, DMM_MH_ST_MISSING_ACCESS_TECH_TYPE_OPTION);
+	register_at_maar1(c);			    /* PREF1 is MAAR1's */
+	p = pbu(NAI, PREF3, 3, T0 + 5000, 2, LIFE); /* handover to MAAR2 naming a foreign /64 */
+	assert_int_equal(in(c, T0 + 5000, MAAR2, &p), DMM_CMD_DONE);
+	assert_int_equal(out.n, 1);
+	assert_pba(0, MAAR2, &p, DMM_MH_ST_NOT_AUTHORIZED_FOR_HOME_NETWORK_PREFIX, 0);
+	assert_ip(binding(c).smaar, MAAR1);
+	p = pbu(NAI, PREF2, 3, T0 + 6000, 3, LIFE);
+	assert_int_equal(in(c, T0 + 6000, MAAR2, &p), DMM_CMD_DONE);
+	assert_pba_ok(0, MAAR2, &p, LIFE);
+	p = pbu(NAI, PREF4, 3, T0 + 7000, 4, LIFE); /* a peer without a pool: anything */
+	assert_int_equal(in(c, T0 + 7000, MAAR3, &p), DMM_CMD_DONE);
+	assert_pba_ok(0, MAAR3, &p, LIFE);
+	dmm_cmd_free(c);
+}
+
+static void prefix_of_another_mns_bce_is_rejected_155(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_PROXY, 1000, 100);
+	register_at_maar1(c); /* mn1: PREF1 */
+	struct dmm_mh_msg p = pbu("mn2@x", PREF1, 1, T0 + 100, 1, LIFE);
+	assert_int_equal(in(c, T0 + 100, MAAR1, &p), DMM_CMD_DONE);
+	assert_pba(0, MAAR1, &p, DMM_MH_ST_NOT_AUTHORIZED_FOR_HOME_NETWORK_PREFIX, 0);
+	assert_int_equal(in(c, T0 + 100, MAAR2, &p), DMM_CMD_DONE); /* by any MAAR */
+	assert_pba(0, MAAR2, &p, DMM_MH_ST_NOT_AUTHORIZED_FOR_HOME_NETWORK_PREFIX, 0);
+	assert_int_equal(dmm_cmd_count(c), 1);
+	/* mn1 moves to MAAR2/PREF2: PREF2 is now taken, PREF1 is no longer an HNP. */
+	p = pbu(NAI, PREF2, 3, T0 + 5000, 2, LIFE);
+	assert_int_equal(in(c, T0 + 5000, MAAR2, &p), DMM_CMD_DONE);
+	p = pbu("mn2@x", PREF2, 1, T0 + 5100, 1, LIFE);
+	assert_int_equal(in(c, T0 + 5100, MAAR2, &p), DMM_CMD_DONE);
+	assert_int_equal(out.a[0].msg.ba.status, DMM_MH_ST_NOT_AUTHORIZED_FOR_HOME_NETWORK_PREFIX);
+	p = pbu("mn2@x", PREF3, 1, T0 + 5200, 1, LIFE);
+	assert_int_equal(in(c, T0 + 5200, MAAR3, &p), DMM_CMD_DONE);
+	assert_pba_ok(0, MAAR3, &p, LIFE);
+	/* Once mn1's BCE is gone its prefix is free again. */
+	struct dmm_mh_msg d = pbu(NAI, PREF2, DMM_MH_HI_UNKNOWN, T0 + 6000, 3, 0);
+	assert_int_equal(in(c, T0 + 6000, MAAR2, &d), DMM_CMD_DONE);
+	while (dmm_cmd_tick(c, T0 + 16000, &out) == DMM_CMD_MORE)
+		;
+	p = pbu("mn3@x", PREF2, 1, T0 + 16000, 1, LIFE);
+	assert_int_equal(in(c, T0 + 16000, MAAR2, &p), DMM_CMD_DONE);
+	assert_pba_ok(0, MAAR2, &p, LIFE);
+	dmm_cmd_free(c);
+}
+
+static void hi_unknown_from_another_maar_is_a_handover_at_once(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_PROXY, 1000, 100);
+	register_at_maar1(c);
+	struct dmm_mh_msg p = pbu(NAI, PREF2, DMM_MH_HI_UNKNOWN, T0 + 5000, 2, LIFE);
+	assert_int_equal(in(c, T0 + 5000, MAAR2, &p), DMM_CMD_DONE);
+	const struct dmm_mh_msg *m = assert_pba_ok(0, MAAR2, &p, LIFE); /* no wait */
+	assert_int_equal(m->opt.hi, DMM_MH_HI_UNKNOWN);
+	assert_prev(m, 0, MAAR1, PREF1, false);
+	assert_fwd(1, MAAR1, PREF1, &p, MAAR2, LIFE);
+	assert_ip(binding(c).smaar, MAAR2);
+	assert_int_equal(dmm_cmd_get_stats(c)->handovers, 1);
+	dmm_cmd_free(c);
+}
+
+static void paced_two(struct dmm_cmd_config *cfg)
+{
+	cfg->max_paced = 2;
+}
+
+static void handover_over_the_paced_queue_cap_is_refused_130_unchanged(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd_x(DMM_CMD_MODE_PROXY, 1000, 100, paced_two);
+	char nai[16];
+
+	for (unsigned i = 0; i < 7; i++) {
+		snprintf(nai, sizeof(nai), "mn%u@x", i);
+		struct dmm_mh_msg p = pbu(nai, pfx_n(1, i), 1, T0, 1, LIFE);
+		assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	}
+	/* 3 PBUs to MAAR1 leave at once, 2 are queued, the 6th would make 3 queued. */
+	for (unsigned i = 0; i < 6; i++) {
+		snprintf(nai, sizeof(nai), "mn%u@x", i);
+		struct dmm_mh_msg p = pbu(nai, pfx_n(2, i), 3, T0 + 1000, 2, LIFE);
+		assert_int_equal(in(c, T0 + 1000, MAAR2, &p), DMM_CMD_DONE);
+		if (i < 5) {
+			assert_pba_ok(0, MAAR2, &p, LIFE);
+			continue;
+		}
+		assert_int_equal(out.n, 1);
+		assert_pba(0, MAAR2, &p, DMM_MH_ST_INSUFFICIENT_RESOURCES, 0);
+		struct dmm_cmd_binding b;
+		assert_int_equal(dmm_cmd_lookup(c, nai, &b), 0);
+		assert_ip(b.smaar, MAAR1);
+		assert_int_equal(b.n_pmaar, 0);
+		assert_int_equal(b.last_seq, 1);
+	}
+	assert_int_equal(dmm_cmd_get_stats(c)->paced, 2);
+	assert_int_equal(dmm_cmd_get_stats(c)->paced_overflow, 1);
+	/* A de-registration fan-out with the queue full is not refused: its PBU is left to the
+	 * retransmission timer. */
+	struct dmm_mh_msg d = pbu("mn0@x", pfx_n(2, 0), DMM_MH_HI_UNKNOWN, T0 + 1100, 3, 0);
+	assert_int_equal(in(c, T0 + 1100, MAAR2, &d), DMM_CMD_DONE);
+	assert_pba_ok(0, MAAR2, &d, 0);
+	assert_int_equal(dmm_cmd_get_stats(c)->paced_full, 1);
+	struct dmm_cmd_binding b;
+	assert_int_equal(dmm_cmd_lookup(c, "mn0@x", &b), 0);
+	assert_int_equal(b.fwd_unanswered, 1);
+	/* Once the queue drains, the refused MN's handover goes through. */
+	while (dmm_cmd_tick(c, T0 + 2000, &out) == DMM_CMD_MORE)
+		;
+	struct dmm_mh_msg p = pbu("mn5@x", pfx_n(2, 5), 3, T0 + 2000, 4, LIFE);
+	assert_int_equal(in(c, T0 + 2000, MAAR2, &p), DMM_CMD_DONE);
+	assert_pba_ok(0, MAAR2, &p, LIFE);
+	dmm_cmd_free(c);
+}
+
+/* RFC 5213 §5.3.5 re-registration during MinDelayBeforeBCEDelete [choice]: from another MAAR
+ * or with another prefix it starts a fresh session (no P-MAAR, no forwarded PBU), and the
+ * de-registration notice to the old P-MAAR keeps being retried. */
+static void registration_in_dereg_window_starts_afresh_from_any_maar(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_PROXY, 1000, 100);
+	const struct dmm_mh_msg *m[4];
+	register_at_maar1(c);
+	struct dmm_mh_msg p = pbu(NAI, PREF2, 3, T0 + 5000, 1, LIFE);
+	assert_int_equal(in(c, T0 + 5000, MAAR2, &p), DMM_CMD_DONE);
+	struct dmm_mh_msg a = pmaar_pba(&out.a[1].msg, PREF1, 0, false);
+	assert_int_equal(in(c, T0 + 5100, MAAR1, &a), DMM_CMD_DONE);
+	struct dmm_mh_msg d = pbu(NAI, PREF2, DMM_MH_HI_UNKNOWN, T0 + 20000, 2, 0);
+	assert_int_equal(in(c, T0 + 20000, MAAR2, &d), DMM_CMD_DONE);
+	assert_int_equal(sends_to(MAAR1, m, 4), 1); /* the lifetime-0 notice */
+
+	p = pbu(NAI, PREF3, DMM_MH_HI_NEW_IFACE, T0 + 22000, 3, LIFE);
+	assert_int_equal(in(c, T0 + 22000, MAAR3, &p), DMM_CMD_DONE);
+	const struct dmm_mh_msg *r = assert_pba_ok(0, MAAR3, &p, LIFE);
+	assert_int_equal(r->opt.n_pmaar, 0);
+	assert_int_equal(sends_to(MAAR2, m, 4), 0); /* the de-registered S-MAAR is not a P-MAAR */
+	struct dmm_cmd_binding b = binding(c);
+	assert_int_equal(b.state, DMM_CMD_BCE_ACTIVE);
+	assert_ip(b.smaar, MAAR3);
+	assert_true(pfx_eq(b.hnp, PREF3));
+	assert_int_equal(b.n_pmaar, 0);
+	assert_int_equal(dmm_cmd_tick(c, T0 + 22000, &out), DMM_CMD_DONE);
+	assert_int_equal(sends_to(MAAR1, m, 4), 1);
+	assert_int_equal(m[0]->bu.lifetime, 0);
+	assert_int_equal(m[0]->bu.seq, 2);
+	assert_int_equal(dmm_cmd_tick(c, T0 + 40000, &out), DMM_CMD_DONE);
+	assert_int_equal(dmm_cmd_count(c), 1); /* not deleted */
+
+	/* De-registered again at MAAR3; the same MAAR comes back with another prefix. */
+	d = pbu(NAI, PREF3, DMM_MH_HI_UNKNOWN, T0 + 41000, 4, 0);
+	assert_int_equal(in(c, T0 + 41000, MAAR3, &d), DMM_CMD_DONE);
+	p = pbu(NAI, pfx("2001:db8:3:2::/64"), DMM_MH_HI_NEW_IFACE, T0 + 42000, 5, LIFE);
+	assert_int_equal(in(c, T0 + 42000, MAAR3, &p), DMM_CMD_DONE);
+	assert_pba_ok(0, MAAR3, &p, LIFE);
+	assert_true(pfx_eq(binding(c).hnp, p.opt.hnp[0]));
+	dmm_cmd_free(c);
+}
+
+static void queued_handover_pbu_to_the_new_serving_maar_is_dropped(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd_x(DMM_CMD_MODE_PROXY, 1000, 100, no_retransmission);
+	const struct dmm_mh_msg *m[4];
+	char nai[16];
+
+	for (unsigned i = 0; i < 5; i++) {
+		snprintf(nai, sizeof(nai), "mn%u@x", i);
+		struct dmm_mh_msg p = pbu(nai, pfx_n(1, i), 1, T0, 1, LIFE);
+		assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	}
+	for (unsigned i = 0; i < 5; i++) { /* mn3's and mn4's PBUs to MAAR1 wait until +2 s */
+		snprintf(nai, sizeof(nai), "mn%u@x", i);
+		struct dmm_mh_msg p = pbu(nai, pfx_n(2, i), 3, T0 + 1000, 2, LIFE);
+		assert_int_equal(in(c, T0 + 1000, MAAR2, &p), DMM_CMD_DONE);
+	}
+	assert_int_equal(dmm_cmd_get_stats(c)->paced, 2);
+	/* mn3 is back at MAAR1 before its queued PBU left */
+	struct dmm_mh_msg p = pbu("mn3@x", pfx_n(1, 103), 3, T0 + 1500, 3, LIFE);
+	assert_int_equal(in(c, T0 + 1500, MAAR1, &p), DMM_CMD_DONE);
+	assert_int_equal(dmm_cmd_tick(c, T0 + 2000, &out), DMM_CMD_DONE);
+	assert_int_equal(sends_to(MAAR1, m, 4), 1); /* mn4's only */
+	assert_string_equal(m[0]->opt.nai, "mn4@x");
+	assert_int_equal(dmm_cmd_get_stats(c)->paced_stale, 1);
+	dmm_cmd_free(c);
+}
+
+static void pmaar_deregistration_is_ordered_apart_from_the_smaar_timestamps(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_PROXY, 1000, 100);
+	register_at_maar1(c);
+	struct dmm_mh_msg p = pbu(NAI, PREF2, 3, T0 + 5000, 1, LIFE);
+	assert_int_equal(in(c, T0 + 5000, MAAR2, &p), DMM_CMD_DONE);
+	/* MAAR1's clock is 100 ms behind MAAR2's: older than the last accepted, not 157 */
+	struct dmm_mh_msg d = pbu(NAI, PREF1, DMM_MH_HI_UNKNOWN, T0 + 4900, 7, 0);
+	assert_int_equal(in(c, T0 + 5000, MAAR1, &d), DMM_CMD_DONE);
+	assert_pba_ok(0, MAAR1, &d, LIFE);
+	assert_int_equal(binding(c).last_ts, p.opt.ts); /* unchanged */
+	assert_int_equal(binding(c).last_seq, 1);
+	d.opt.ts = ts_of(T0 + 4000); /* the window still applies */
+	assert_int_equal(in(c, T0 + 5000, MAAR1, &d), DMM_CMD_DONE);
+	assert_pba(0, MAAR1, &d, DMM_MH_ST_TIMESTAMP_MISMATCH, 0);
 	dmm_cmd_free(c);
 }
 
@@ -1039,7 +1767,7 @@ static void binding_cache_holds_100k_mns(void **state)
 	}
 	assert_int_equal(dmm_cmd_count(c), N);
 	/* Full: one more MN gets 130. */
-	struct dmm_mh_msg m = pbu("one-too-many@x", PREF2, 1, T0, 1, LIFE);
+	struct dmm_mh_msg m = pbu("one-too-many@x", pfx("2001:db8:ff00:1::/64"), 1, T0, 1, LIFE);
 	assert_int_equal(in(c, T0, MAAR1, &m), DMM_CMD_DONE);
 	assert_int_equal(out.a[0].msg.ba.status, DMM_MH_ST_INSUFFICIENT_RESOURCES);
 	for (uint32_t i = 0; i < N; i += 997) {
@@ -1103,6 +1831,8 @@ int main(void)
 	    cmocka_unit_test(M9_timestamp_outside_window_is_rejected_156_with_cmd_time),
 	    cmocka_unit_test(M10_timestamp_equal_to_accepted_is_rejected_156),
 	    cmocka_unit_test(M11_M12_sequence_scheme_without_timestamp),
+	    cmocka_unit_test(M13_with_timestamp_seq_is_ignored_for_ordering_but_echoed),
+	    cmocka_unit_test(M29_anchored_or_local_prefix_with_d0_is_refused_129_ignored_with_d1),
 	    cmocka_unit_test(
 		M15_M16_M17_relay_handover_forwards_pbu_with_serving_maar_and_merges_pba),
 	    cmocka_unit_test(M18_relay_second_handover_fans_out_to_every_pmaar_and_merges),
@@ -1120,6 +1850,23 @@ int main(void)
 	    cmocka_unit_test(lifetime_expiry_removes_the_entry),
 	    cmocka_unit_test(tick_reports_more_when_due_timers_exceed_the_action_array),
 	    cmocka_unit_test(X4_M18_fanout_is_paced_to_max_update_rate_per_destination),
+	    cmocka_unit_test(M22_relay_forwarded_pbu_is_retried_at_1_2_4_8_16_32_32_s_until_a_pba),
+	    cmocka_unit_test(
+		M22_locator_proxy_and_deregistration_fanouts_are_retried_until_answered),
+	    cmocka_unit_test(M22_retries_stop_when_superseded_by_a_newer_handover_or_bce_removal),
+	    cmocka_unit_test(M22_X4_retries_keep_max_update_rate_with_many_mns),
+	    cmocka_unit_test(refresh_answer_lists_every_pmaar_in_relay_and_proxy_not_locator),
+	    cmocka_unit_test(relay_smaar_retransmission_is_absorbed_by_the_pending_merged_pba),
+	    cmocka_unit_test(X3_oldest_pmaar_evicted_at_the_cap_gets_a_lifetime_zero_pbu),
+	    cmocka_unit_test(M22_unanswered_lifetime_zero_notice_is_given_up_after_the_32_s_retry),
+	    cmocka_unit_test(X3_history_of_16_pmaars_fits_one_output_and_evicts_the_oldest),
+	    cmocka_unit_test(M28_prefix_outside_the_sending_maars_pool_is_rejected_155),
+	    cmocka_unit_test(prefix_of_another_mns_bce_is_rejected_155),
+	    cmocka_unit_test(hi_unknown_from_another_maar_is_a_handover_at_once),
+	    cmocka_unit_test(handover_over_the_paced_queue_cap_is_refused_130_unchanged),
+	    cmocka_unit_test(registration_in_dereg_window_starts_afresh_from_any_maar),
+	    cmocka_unit_test(queued_handover_pbu_to_the_new_serving_maar_is_dropped),
+	    cmocka_unit_test(pmaar_deregistration_is_ordered_apart_from_the_smaar_timestamps),
 	    cmocka_unit_test(binding_cache_holds_100k_mns),
 	    cmocka_unit_test(non_pbu_pba_messages_and_bad_arguments),
 	};

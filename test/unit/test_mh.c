@@ -363,7 +363,7 @@ static size_t ob_mac(struct ob *o, uint8_t type, const char *s)
 /* ------------------------------------------------------------------------------------------ */
 /* Encodings pinned by PROTOCOL.md §6.1 */
 
-static void test_pbu_with_A_P_D_and_no_options_is_16_octets_flags_0x8210(void **state)
+static void C1_C6_pbu_with_A_P_D_and_no_options_is_16_octets_flags_0x8210(void **state)
 {
 	static const uint8_t want[16] = {0x3b, 0x01, 0x05, 0x00, 0xdc, 0x4f, 0x00, 0x01,
 					 0x82, 0x10, 0x03, 0x84, 0x01, 0x02, 0x00, 0x00};
@@ -383,7 +383,7 @@ static void test_pbu_with_A_P_D_and_no_options_is_16_octets_flags_0x8210(void **
 	assert_bytes_equal(b, want, sizeof(want));
 }
 
-static void test_pba_with_P_D_has_flags_octet_0x22(void **state)
+static void C2_pba_with_P_D_has_flags_octet_0x22(void **state)
 {
 	struct dmm_mh_msg m = {.type = DMM_MH_BA};
 	uint8_t b[64];
@@ -409,7 +409,7 @@ static void test_pba_with_P_D_has_flags_octet_0x22(void **state)
  * so a 15-octet NAI). It leaves open the HNP value, Timestamp, HI, ATT, NAI and the IPv6
  * addresses, so its checksum 0xbfc1 cannot be reproduced; those are chosen here (HNP = MAAR2's
  * Pref2, HI 3, ATT 3, "mn1@example.com", CMD -> MAAR2) and the checksum is scapy's for them. */
-static void test_relay_pba_example_is_reproduced_octet_for_octet(void **state)
+static void C4_C5_relay_pba_example_is_reproduced_octet_for_octet(void **state)
 {
 	static const uint8_t want[168] = {
 	    0x3b, 0x14, 0x06, 0x00, 0x42, 0xca, 0x00, 0x22, /* hdr | status 0, P|D */
@@ -486,7 +486,73 @@ static void test_relay_pba_example_is_reproduced_octet_for_octet(void **state)
 	assert_msg_equal(&m, &got);
 }
 
-static void test_lifetime_is_in_4_second_units(void **state)
+/* C3: every RFC 8885 option (65..70) on the wire: Type, Length 18/18/34/16/16/2+L, Reserved
+ * octets zero, and back. 65/66 and 69/70 ride in a PBU, 67 in a PBA. */
+static void C3_rfc8885_options_have_their_lengths_and_zero_reserved(void **state)
+{
+	struct dmm_mh_msg m[2] = {{.type = DMM_MH_BU}, {.type = DMM_MH_BA}};
+	uint8_t b[DMM_MH_MAX_LEN];
+	size_t len;
+	unsigned seen = 0;
+
+	(void)state;
+	m[0].opt.n_anchored = 1;
+	m[0].opt.anchored[0] = pfx("2001:db8:1:1::/64");
+	m[0].opt.n_local = 1;
+	m[0].opt.local[0] = pfx("2001:db8:99::/48");
+	m[0].opt.has_smaar = true;
+	m[0].opt.smaar = ip(MAAR2);
+	m[0].opt.has_dlif_lla = true;
+	m[0].opt.dlif_lla = ip("fe80::1");
+	m[0].opt.has_dlif_l2 = true;
+	m[0].opt.dlif_l2 = mac("02:00:5e:00:01:01");
+	m[1].opt.n_pmaar = 1;
+	m[1].opt.pmaar[0].addr = ip("2001:db8:1::1");
+	m[1].opt.pmaar[0].hnp = pfx("2001:db8:1:1::/64");
+	for (int k = 0; k < 2; k++) {
+		struct dmm_mh_msg got;
+		assert_rc(dmm_mh_build(&m[k], NULL, NULL, b, sizeof(b), &len), 0);
+		for (size_t i = 12; i < len;) { /* options start after the 12-octet fixed part */
+			uint8_t t = b[i];
+			if (t == DMM_MH_OPT_PAD1) {
+				i++;
+				continue;
+			}
+			uint8_t l = b[i + 1];
+			int want = -1,
+			    reserved = 0; /* reserved: octets after Length that are zero */
+			switch (t) {
+			case DMM_MH_OPT_ANCHORED_PFX:
+			case DMM_MH_OPT_LOCAL_PFX:
+				want = 18, reserved = 1; /* Reserved, then Prefix Length */
+				break;
+			case DMM_MH_OPT_PREV_MAAR:
+				want = 34, reserved = 1;
+				break;
+			case DMM_MH_OPT_SERVING_MAAR:
+			case DMM_MH_OPT_DLIF_LLA:
+				want = 16;
+				break;
+			case DMM_MH_OPT_DLIF_L2:
+				want = 2 + 6, reserved = 2;
+				break;
+			}
+			if (want >= 0) {
+				if (l != want)
+					fail_msg("option %u: Length %u, expected %d", t, l, want);
+				for (int r = 0; r < reserved; r++)
+					assert_int_equal(b[i + 2 + r], 0);
+				seen |= 1u << (t - 64);
+			}
+			i += 2u + l;
+		}
+		assert_rc(dmm_mh_parse(b, len, NULL, NULL, &got), 0);
+		assert_msg_equal(&m[k], &got);
+	}
+	assert_int_equal(seen, 0x7e); /* 65, 66, 67, 68, 69, 70 */
+}
+
+static void C8_lifetime_is_in_4_second_units(void **state)
 {
 	(void)state;
 	assert_int_equal(dmm_mh_lifetime_units(3600), 900);
@@ -500,7 +566,7 @@ static void test_lifetime_is_in_4_second_units(void **state)
 	assert_int_equal(dmm_mh_lifetime_units(0xffffffffu), 0xffff);
 }
 
-static void test_timestamp_is_48_16_fixed_point_since_1970(void **state)
+static void C9_timestamp_is_48_16_fixed_point_since_1970(void **state)
 {
 	struct dmm_mh_msg m = {.type = DMM_MH_BU}, got;
 	uint8_t b[64];
@@ -619,7 +685,7 @@ static void test_heartbeat_response_puts_restart_counter_at_offset_14(void **sta
 	assert_bytes_equal(b, want, sizeof(want));
 }
 
-static void test_repeated_options_keep_their_order(void **state)
+static void C13_repeated_options_keep_their_order(void **state)
 {
 	struct dmm_mh_msg m = {.type = DMM_MH_BA};
 	uint8_t b[DMM_MH_MAX_LEN];
@@ -647,7 +713,7 @@ static void test_repeated_options_keep_their_order(void **state)
 
 /* Every subset of the singleton options (plus one or two HNPs) puts each option on its rule:
  * this exercises every preceding offset the canonical order can produce. */
-static void test_every_option_is_aligned_in_every_combination(void **state)
+static void C4_every_option_is_aligned_in_every_combination(void **state)
 {
 	struct dmm_mh_msg full = {.type = DMM_MH_BU}, m;
 	uint8_t b[DMM_MH_MAX_LEN];
@@ -681,7 +747,7 @@ static void test_every_option_is_aligned_in_every_combination(void **state)
 	}
 }
 
-static void test_one_octet_of_padding_is_pad1(void **state)
+static void C5_one_octet_of_padding_is_pad1(void **state)
 {
 	struct dmm_mh_msg m = {.type = DMM_MH_BU}, got;
 	uint8_t b[DMM_MH_MAX_LEN];
@@ -704,7 +770,7 @@ static void test_one_octet_of_padding_is_pad1(void **state)
 	assert_msg_equal(&m, &got);
 }
 
-static void test_dlif_l2_with_mac_has_length_8_and_address_at_offset_4(void **state)
+static void C14_dlif_l2_with_mac_has_length_8_and_address_at_offset_4(void **state)
 {
 	struct dmm_mh_msg m = {.type = DMM_MH_BA};
 	uint8_t b[DMM_MH_MAX_LEN];
@@ -754,7 +820,7 @@ static void test_dlif_options_after_previous_maar_belong_to_it(void **state)
 /* ------------------------------------------------------------------------------------------ */
 /* Checksum */
 
-static void test_checksum_matches_independent_computation(void **state)
+static void C7_checksum_matches_independent_computation(void **state)
 {
 	struct dmm_ip6 s = ip(CMD), d = ip(MAAR2);
 	struct dmm_mh_msg m = {.type = DMM_MH_BA};
@@ -792,7 +858,7 @@ static void test_checksum_left_zero_without_addresses(void **state)
 /* ------------------------------------------------------------------------------------------ */
 /* Lenient where the RFCs say "ignore" */
 
-static void test_prefix_host_bits_are_ignored(void **state)
+static void C10_prefix_host_bits_are_ignored(void **state)
 {
 	struct dmm_mh_msg m;
 	struct ob o = {0};
@@ -811,7 +877,7 @@ static void test_prefix_host_bits_are_ignored(void **state)
 	assert_int_equal(m.opt.pmaar[0].addr.a[15], 0xff); /* the P-MAAR address is kept whole */
 }
 
-static void test_reserved_fields_and_bits_are_ignored(void **state)
+static void C11_reserved_fields_and_bits_are_ignored(void **state)
 {
 	uint8_t b[DMM_MH_MAX_LEN];
 	struct dmm_mh_msg m, re;
@@ -899,7 +965,7 @@ static void test_misaligned_options_are_accepted(void **state)
 	assert_true(m.opt.has_lla && m.opt.has_restart && m.opt.restart == 7);
 }
 
-static void test_unknown_option_is_skipped_by_its_length(void **state)
+static void C12_unknown_option_is_skipped_by_its_length(void **state)
 {
 	static const uint8_t opts[] = {
 	    200, 5, 23, 2, 0, 9, 0xff, /* type 200 whose data looks like an HI option */
@@ -944,7 +1010,7 @@ static void test_rejects_fewer_than_8_octets(void **state)
 		assert_rc(dmm_mh_parse(b, n, NULL, NULL, &m), DMM_MH_E_TRUNCATED);
 }
 
-static void test_rejects_header_len_inconsistent_with_length(void **state)
+static void V5_V7_rejects_header_len_inconsistent_with_length(void **state)
 {
 	uint8_t b[DMM_MH_MAX_LEN];
 	struct dmm_mh_msg m;
@@ -962,7 +1028,7 @@ static void test_rejects_header_len_inconsistent_with_length(void **state)
 	assert_rc(dmm_mh_parse(b, len, NULL, NULL, &m), 0);
 }
 
-static void test_rejects_payload_proto_other_than_59(void **state)
+static void V3_rejects_payload_proto_other_than_59(void **state)
 {
 	uint8_t b[DMM_MH_MAX_LEN];
 	struct dmm_mh_msg m;
@@ -975,7 +1041,7 @@ static void test_rejects_payload_proto_other_than_59(void **state)
 	assert_rc(dmm_mh_parse(b, len, NULL, NULL, &m), DMM_MH_E_BAD_PROTO);
 }
 
-static void test_rejects_header_len_below_the_type_minimum(void **state)
+static void V4_rejects_header_len_below_the_type_minimum(void **state)
 {
 	uint8_t b[32] = {59, 0, DMM_MH_BU};
 	struct dmm_mh_msg m;
@@ -993,7 +1059,7 @@ static void test_rejects_header_len_below_the_type_minimum(void **state)
 	assert_rc(dmm_mh_parse(b, 24, NULL, NULL, &m), 0);
 }
 
-static void test_rejects_bad_checksum(void **state)
+static void V1_rejects_bad_checksum(void **state)
 {
 	struct dmm_ip6 s = ip(CMD), d = ip(MAAR2), other = ip("2001:db8:2::2");
 	struct dmm_mh_msg m = {.type = DMM_MH_BA}, got;
@@ -1014,7 +1080,7 @@ static void test_rejects_bad_checksum(void **state)
 	}
 }
 
-static void test_unknown_mh_type_is_reported_for_binding_error_2(void **state)
+static void V2_unknown_mh_type_is_reported_for_binding_error_2(void **state)
 {
 	static const uint8_t known[] = {DMM_MH_BU, DMM_MH_BA, DMM_MH_BE, DMM_MH_HB};
 	struct dmm_ip6 s = ip(CMD), d = ip(MAAR2);
@@ -1057,7 +1123,7 @@ static void test_rejects_option_truncated_after_its_type(void **state)
 	assert_rc(dmm_mh_parse(b, sizeof(b), NULL, NULL, &m), DMM_MH_E_OPT_TRUNCATED);
 }
 
-static void test_rejects_option_length_past_the_end(void **state)
+static void V5_rejects_option_length_past_the_end(void **state)
 {
 	uint8_t b[16] = {59, 1, DMM_MH_BU, 0, 0, 0, 0, 7, 0x82, 0x10, 0x03, 0x84, 1, 3, 0, 0};
 	struct dmm_mh_msg m;
@@ -1435,37 +1501,38 @@ static void test_every_error_has_its_own_message(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_pbu_with_A_P_D_and_no_options_is_16_octets_flags_0x8210),
-	    cmocka_unit_test(test_pba_with_P_D_has_flags_octet_0x22),
-	    cmocka_unit_test(test_relay_pba_example_is_reproduced_octet_for_octet),
-	    cmocka_unit_test(test_lifetime_is_in_4_second_units),
-	    cmocka_unit_test(test_timestamp_is_48_16_fixed_point_since_1970),
+	    cmocka_unit_test(C1_C6_pbu_with_A_P_D_and_no_options_is_16_octets_flags_0x8210),
+	    cmocka_unit_test(C2_pba_with_P_D_has_flags_octet_0x22),
+	    cmocka_unit_test(C4_C5_relay_pba_example_is_reproduced_octet_for_octet),
+	    cmocka_unit_test(C3_rfc8885_options_have_their_lengths_and_zero_reserved),
+	    cmocka_unit_test(C8_lifetime_is_in_4_second_units),
+	    cmocka_unit_test(C9_timestamp_is_48_16_fixed_point_since_1970),
 	    cmocka_unit_test(test_pbu_with_every_option_round_trips),
 	    cmocka_unit_test(test_pba_with_every_option_round_trips),
 	    cmocka_unit_test(test_binding_error_round_trips_and_is_24_octets_without_options),
 	    cmocka_unit_test(test_heartbeat_request_is_16_octets_ending_in_padn2),
 	    cmocka_unit_test(test_heartbeat_response_puts_restart_counter_at_offset_14),
-	    cmocka_unit_test(test_repeated_options_keep_their_order),
-	    cmocka_unit_test(test_every_option_is_aligned_in_every_combination),
-	    cmocka_unit_test(test_one_octet_of_padding_is_pad1),
-	    cmocka_unit_test(test_dlif_l2_with_mac_has_length_8_and_address_at_offset_4),
+	    cmocka_unit_test(C13_repeated_options_keep_their_order),
+	    cmocka_unit_test(C4_every_option_is_aligned_in_every_combination),
+	    cmocka_unit_test(C5_one_octet_of_padding_is_pad1),
+	    cmocka_unit_test(C14_dlif_l2_with_mac_has_length_8_and_address_at_offset_4),
 	    cmocka_unit_test(test_dlif_options_after_previous_maar_belong_to_it),
-	    cmocka_unit_test(test_checksum_matches_independent_computation),
+	    cmocka_unit_test(C7_checksum_matches_independent_computation),
 	    cmocka_unit_test(test_checksum_left_zero_without_addresses),
-	    cmocka_unit_test(test_prefix_host_bits_are_ignored),
-	    cmocka_unit_test(test_reserved_fields_and_bits_are_ignored),
+	    cmocka_unit_test(C10_prefix_host_bits_are_ignored),
+	    cmocka_unit_test(C11_reserved_fields_and_bits_are_ignored),
 	    cmocka_unit_test(test_padn_contents_are_ignored),
-	    cmocka_unit_test(test_unknown_option_is_skipped_by_its_length),
+	    cmocka_unit_test(C12_unknown_option_is_skipped_by_its_length),
 	    cmocka_unit_test(test_misaligned_options_are_accepted),
 	    cmocka_unit_test(test_empty_nai_is_accepted_in_a_rejecting_pba),
 	    cmocka_unit_test(test_rejects_fewer_than_8_octets),
-	    cmocka_unit_test(test_rejects_header_len_inconsistent_with_length),
-	    cmocka_unit_test(test_rejects_payload_proto_other_than_59),
-	    cmocka_unit_test(test_rejects_header_len_below_the_type_minimum),
-	    cmocka_unit_test(test_rejects_bad_checksum),
-	    cmocka_unit_test(test_unknown_mh_type_is_reported_for_binding_error_2),
+	    cmocka_unit_test(V5_V7_rejects_header_len_inconsistent_with_length),
+	    cmocka_unit_test(V3_rejects_payload_proto_other_than_59),
+	    cmocka_unit_test(V4_rejects_header_len_below_the_type_minimum),
+	    cmocka_unit_test(V1_rejects_bad_checksum),
+	    cmocka_unit_test(V2_unknown_mh_type_is_reported_for_binding_error_2),
 	    cmocka_unit_test(test_rejects_option_truncated_after_its_type),
-	    cmocka_unit_test(test_rejects_option_length_past_the_end),
+	    cmocka_unit_test(V5_rejects_option_length_past_the_end),
 	    cmocka_unit_test(test_rejects_wrong_fixed_option_length),
 	    cmocka_unit_test(test_rejects_variable_option_length_out_of_range),
 	    cmocka_unit_test(test_rejects_duplicate_singleton_options),
