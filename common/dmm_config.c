@@ -840,9 +840,12 @@ static void parse_binding_port(struct ctx *c, const yaml_node_t *map, const yaml
 /* The MN's link: a binding served here needs the MN's MAC and access port, one served by
  * another MAAR has neither. */
 static void parse_binding_link(struct ctx *c, const yaml_node_t *map, const yaml_node_t *mac,
-			       const yaml_node_t *port, struct dmm_cfg_binding *b)
+			       const yaml_node_t *port, const yaml_node_t *dlif,
+			       struct dmm_cfg_binding *b)
 {
 	if (b->serving != DMM_CFG_LOCAL_PEER) {
+		if (dlif != NULL)
+			error_at(c, dlif, "dlif_mac", "only allowed when serving is local");
 		if (mac != NULL)
 			error_at(c, mac, "mac", "only allowed when serving is local");
 		if (port != NULL)
@@ -853,14 +856,17 @@ static void parse_binding_link(struct ctx *c, const yaml_node_t *map, const yaml
 		error_at(c, map, "mac", "required when serving is local");
 	else
 		get_mac(c, mac, "mac", &b->mac);
+	if (dlif != NULL)
+		get_mac(c, dlif, "dlif_mac", &b->dlif_mac);
 	parse_binding_port(c, map, port, b);
 }
 
 static void parse_binding(struct ctx *c, const yaml_node_t *n, void *elem, uint32_t i,
 			  struct keyset *ks)
 {
-	enum { PREFIX, ANCHOR, SERVING, MAC, PORT, N };
-	static const char *const keys[N] = {"prefix", "anchor", "serving", "mac", "port"};
+	enum { PREFIX, ANCHOR, SERVING, MAC, PORT, DLIF, N };
+	static const char *const keys[N] = {"prefix", "anchor", "serving", "mac", "port",
+					    "dlif_mac"};
 	struct dmm_cfg_binding *b = elem;
 	yaml_node_t *v[N];
 	int prefix = -1, anchor = -1, serving = -1;
@@ -885,7 +891,7 @@ static void parse_binding(struct ctx *c, const yaml_node_t *n, void *elem, uint3
 	if (prefix > 0 && anchor > 0)
 		check_binding_pool(c, v[PREFIX], b);
 	if (serving > 0)
-		parse_binding_link(c, n, v[MAC], v[PORT], b);
+		parse_binding_link(c, n, v[MAC], v[PORT], v[DLIF], b);
 }
 
 static void parse_route(struct ctx *c, const yaml_node_t *n, void *elem, uint32_t i,

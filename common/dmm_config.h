@@ -51,6 +51,7 @@ struct dmm_cfg_binding {
 	uint32_t anchor;	  /* DMM_CFG_LOCAL_PEER or index into static tunnels */
 	uint32_t serving;	  /* DMM_CFG_LOCAL_PEER or index into static tunnels */
 	struct dmm_mac mac;	  /* MN link-layer address, required when serving is local */
+	struct dmm_mac dlif_mac;  /* optional, serving local: source MAC of delivered frames */
 	uint32_t port;		  /* access port (ports[] index); UINT32_MAX if serving remote */
 };
 

@@ -195,6 +195,7 @@ static int push_static(struct dmm_ctl *c, uint64_t *last)
 			op.u.bind.flags |= DMM_BIND_ATTACHED;
 			op.port = (uint16_t)b->port;
 			memcpy(op.u.bind.mac.addr_bytes, b->mac.a, 6);
+			memcpy(op.u.bind.dlif_mac.addr_bytes, b->dlif_mac.a, 6);
 		} else {
 			op.u.bind.tunnel = b->serving;
 		}

@@ -47,11 +47,30 @@ static inline enum dmm_verdict drop(uint16_t *out, enum dmm_drop_reason r)
 static inline enum dmm_verdict punt(struct rte_mbuf *m, uint16_t *out, enum dmm_exc_reason r,
 				    uint16_t mtu)
 {
-	struct dmm_exc_meta *meta = dmm_exc_meta(m);
-	meta->reason = (uint8_t)r;
-	meta->mtu = mtu;
+	/* The dynfield is not cleared by the PMD: write all of it. */
+	*dmm_exc_meta(m) =
+	    (struct dmm_exc_meta){.reason = (uint8_t)r, .mtu = mtu, .port = DMM_EXC_PORT_NONE};
 	*out = (uint16_t)r;
 	return DMM_V_EXC;
+}
+
+/* Attachment detection hook (issue 4): the control lcore learns that a link-layer address
+ * it may not know sent from a source no MN attached here owns. The worker rate-limits these
+ * (dp_worker.c, DMM_UNKNOWN_SRC_RATE). */
+static enum dmm_verdict punt_unknown_src(struct rte_mbuf *m, uint16_t *out, uint16_t in_port,
+					 const struct dmm_binding *b)
+{
+	*dmm_exc_meta(m) = (struct dmm_exc_meta){
+	    .reason = DMM_EXC_UNKNOWN_SRC, .bind_flags = b != NULL ? b->flags : 0, .port = in_port};
+	*out = DMM_EXC_UNKNOWN_SRC;
+	return DMM_V_EXC;
+}
+
+static inline bool is_unspecified(const uint8_t *a)
+{
+	uint64_t w[2];
+	memcpy(w, a, sizeof(w));
+	return (w[0] | w[1]) == 0;
 }
 
 static inline struct rte_ipv6_hdr *ip6(struct rte_mbuf *m)
@@ -152,7 +171,9 @@ static inline void l2_set(struct rte_mbuf *m, const struct rte_ether_addr *dst,
 	rte_ether_addr_copy(src, &eth->src_addr);
 }
 
-/* Deliver to an MN on its access port. */
+/* Deliver to an MN on its access port. The source MAC is the DLIF of the prefix's anchor
+ * when the binding names one (RFC 8885 §3.7: each anchoring MAAR appears to the MN as its
+ * own router), else the port's MAC. */
 static enum dmm_verdict deliver(const struct dmm_fwd_ctx *ctx, struct dmm_wstats *st,
 				struct rte_mbuf *m, const struct dmm_binding *b, uint16_t *out)
 {
@@ -162,7 +183,8 @@ static enum dmm_verdict deliver(const struct dmm_fwd_ctx *ctx, struct dmm_wstats
 	if (unlikely(ip6_total(ip) > ctx->mtu[b->port]))
 		return punt(m, out, DMM_EXC_TOO_BIG, ctx->mtu[b->port]);
 	ip->hop_limits--;
-	l2_set(m, &b->mac, &ctx->mac[b->port]);
+	l2_set(m, &b->mac,
+	       rte_is_zero_ether_addr(&b->dlif_mac) ? &ctx->mac[b->port] : &b->dlif_mac);
 	st->delivered++;
 	*out = b->port;
 	return DMM_V_TX;
@@ -253,10 +275,19 @@ static enum dmm_verdict from_access(const struct dmm_fwd_ctx *ctx, const struct 
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	const struct dmm_binding *b = bind_lookup(t, h, ip->src_addr), *d;
 
-	/* Anti-spoofing: the source prefix must be delegated to the MN that sends it, on the
-	 * port it is attached to. */
-	if (unlikely(b == NULL || !(b->flags & DMM_BIND_ATTACHED) || b->port != in_port ||
-		     !rte_is_same_ether_addr(&b->mac, &eth->src_addr)))
+	/* A source /64 that no MN attached here owns (no binding, or one anchored here whose MN
+	 * is served elsewhere and may be coming back) is never forwarded (RFC 5213 §6.10.5: only
+	 * with an established binding), but it may be the first frame of an MN that just
+	 * attached (issue 4): hand it to the control lcore. The
+	 * unspecified address is never a sender's (RFC 4291 §2.5.2; DAD NS goes the ND way). */
+	if (unlikely(b == NULL || !(b->flags & DMM_BIND_ATTACHED))) {
+		if (unlikely(is_unspecified(ip->src_addr)))
+			return drop(out, DMM_DROP_SPOOFED_SRC);
+		return punt_unknown_src(m, out, in_port, b);
+	}
+	/* Anti-spoofing: a prefix delegated to an MN attached here is accepted only from that
+	 * MN's link-layer address on its port; another host using it is dropped, not punted. */
+	if (unlikely(b->port != in_port || !rte_is_same_ether_addr(&b->mac, &eth->src_addr)))
 		return drop(out, DMM_DROP_SPOOFED_SRC);
 	if (!(b->flags & DMM_BIND_ANCHORED))
 		return encap(ctx, t, st, m, b->tunnel, out); /* reverse tunnel to the anchor */

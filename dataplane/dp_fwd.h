@@ -64,18 +64,64 @@ uint32_t dmm_fwd_flow_label(const struct rte_mbuf *m, uint32_t l3_off);
 int dmm_fwd_ecn_decap(uint8_t outer_ecn, uint8_t inner_ecn);
 
 /* Per-mbuf exception metadata (a dynfield), written by the worker, read by the control
- * lcore. */
+ * lcore. Every field is written for every exception. */
+#define DMM_EXC_PORT_NONE UINT16_MAX
 struct dmm_exc_meta {
-	uint8_t reason;	 /* enum dmm_exc_reason */
-	uint8_t _pad;
-	uint16_t mtu;	 /* TOO_BIG: the MTU to report */
-	uint32_t _pad2;
+	uint8_t reason;	    /* enum dmm_exc_reason */
+	uint8_t bind_flags; /* UNKNOWN_SRC: DMM_BIND_* of the source /64's binding, 0 = none */
+	uint16_t mtu;	    /* TOO_BIG: the MTU to report */
+	uint16_t port;	    /* UNKNOWN_SRC: internal index of the access port it came in on;
+			     * DMM_EXC_PORT_NONE for the other reasons (they use m->port) */
+	uint16_t _pad;
 };
 int dmm_exc_meta_register(void);
 extern int dmm_exc_meta_offset;
 static inline struct dmm_exc_meta *dmm_exc_meta(struct rte_mbuf *m)
 {
 	return RTE_MBUF_DYNFIELD(m, dmm_exc_meta_offset, struct dmm_exc_meta *);
+}
+
+/* Attachment detection (issue 4): frames from an access source that no MN attached here
+ * owns go to the control lcore as DMM_EXC_UNKNOWN_SRC, at most RATE per second and BURST
+ * back to back per worker; the rest are dropped as drop_unknown_src_ratelimited. The burst
+ * is a quarter of the exception ring (1024), so a flood of forged sources can never fill the
+ * ring that ND, MH and ICMPv6 errors share; the rate lets a MAAR that restarts re-detect
+ * 65536 MNs (which keep sending) in about 16 s per worker, while costing the control lcore
+ * a negligible share of its time. */
+#define DMM_UNKNOWN_SRC_RATE 4096 /* frames per second per worker */
+#define DMM_UNKNOWN_SRC_BURST 256
+
+/* Token bucket in TSC cycles: one frame costs hz / rate cycles of credit, the credit is
+ * capped at burst frames and starts full. Owned by one worker: no atomics. */
+struct dmm_tb {
+	uint64_t credit, cost, cap, last;
+};
+
+static inline void dmm_tb_init(struct dmm_tb *tb, uint64_t hz, uint32_t rate, uint32_t burst,
+			       uint64_t now)
+{
+	tb->cost = rate ? hz / rate : 0;
+	if (tb->cost == 0)
+		tb->cost = 1;
+	tb->cap = tb->cost * burst;
+	tb->credit = tb->cap;
+	tb->last = now;
+}
+
+/* True if a frame may pass at time now (TSC), taking its token. */
+static inline bool dmm_tb_take(struct dmm_tb *tb, uint64_t now)
+{
+	uint64_t dt = now - tb->last, c;
+
+	/* Compare before adding so a long idle period cannot overflow the sum. */
+	c = dt >= tb->cap - tb->credit ? tb->cap : tb->credit + dt;
+	tb->last = now;
+	if (c < tb->cost) {
+		tb->credit = c;
+		return false;
+	}
+	tb->credit = c - tb->cost;
+	return true;
 }
 
 #endif

@@ -41,8 +41,11 @@ struct dmm_op {
 			uint8_t prefix[8]; /* upper 64 bits of the /64 */
 			uint8_t flags;	   /* DMM_BIND_* */
 			uint8_t _pad;
-			struct rte_ether_addr mac;
+			struct rte_ether_addr mac; /* MN link-layer address (ATTACHED) */
 			uint32_t tunnel;
+			/* ATTACHED: source MAC of frames delivered to the MN, the anchor's DLIF
+			 * (RFC 8885 §3.7); zero = the access port's MAC. */
+			struct rte_ether_addr dlif_mac;
 		} bind;
 		struct {
 			uint8_t local[16];

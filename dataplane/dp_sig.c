@@ -306,6 +306,13 @@ static void bind_set(struct dmm_ctl *c, const struct dmm_maar_action *a)
 		op.u.bind.tunnel = (uint32_t)id;
 	}
 	if (a->flags & DMM_MAAR_BIND_ATTACHED) {
+		/* RFC 8885 §3.7: frames to the MN come from the DLIF of the prefix's anchor, an
+		 * identity every MAAR derives alike from (anchor, MN-ID) (gap G5). */
+		struct dmm_maar_dlif dlif;
+		dmm_maar_dlif_derive((a->flags & DMM_MAAR_BIND_ANCHORED) ? &c->dp->cfg->address
+									 : &a->peer,
+				     a->nai, &dlif);
+		memcpy(op.u.bind.dlif_mac.addr_bytes, dlif.mac, 6);
 		op.port = s->access_port;
 		if (a->has_ll_id)
 			memcpy(op.u.bind.mac.addr_bytes, a->ll_id, 6);

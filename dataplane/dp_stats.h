@@ -17,6 +17,7 @@
 	X(BAD_LENGTH, "bad_length")	    /* payload length runs past the frame */          \
 	X(HOP_LIMIT, "hop_limit")	    /* hop limit exhausted (ICMPv6 sent if allowed) */\
 	X(SPOOFED_SRC, "spoofed_src")	    /* access source not delegated to this MN */      \
+	X(UNKNOWN_SRC_RATELIMITED, "unknown_src_ratelimited") /* over the unknown_src bucket */ \
 	X(UNKNOWN_PEER, "unknown_peer")	    /* ip6ip6 from an outer source we do not know */  \
 	X(BAD_INNER, "bad_inner")	    /* ip6ip6 whose inner header is short/inconsistent */\
 	X(TUNNEL_MISMATCH, "tunnel_mismatch") /* inner addresses not bound to this peer */    \
@@ -38,7 +39,8 @@ enum dmm_drop_reason { DMM_DROP_REASONS(DMM_X_ENUM) DMM_DROP_MAX };
 	X(ND, "nd")		/* ICMPv6 RS/RA/NS/NA/Redirect (RFC 4861) */                   \
 	X(LOCAL, "local")	/* addressed to the MAAR itself: MH, echo, ... */              \
 	X(HOP_LIMIT, "hop_limit") /* hop limit exhausted: Time Exceeded (RFC 4443 §3.3) */     \
-	X(TOO_BIG, "too_big")	/* larger than the tunnel MTU: Packet Too Big (RFC 2473 §7) */
+	X(TOO_BIG, "too_big")	/* larger than the tunnel MTU: Packet Too Big (RFC 2473 §7) */  \
+	X(UNKNOWN_SRC, "unknown_src") /* access source no MN here owns: attach detection */
 
 #define DMM_X_ENUM(e, s) DMM_EXC_##e,
 enum dmm_exc_reason { DMM_EXC_REASONS(DMM_X_ENUM) DMM_EXC_MAX };

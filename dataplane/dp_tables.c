@@ -140,6 +140,7 @@ static int bind_set(struct dmm_tables *t, const struct dmm_op *op)
 	s->b.port = op->port;
 	s->b.tunnel = op->u.bind.tunnel;
 	s->b.mac = op->u.bind.mac;
+	s->b.dlif_mac = op->u.bind.dlif_mac;
 	return 0;
 }
 

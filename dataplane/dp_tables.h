@@ -35,7 +35,10 @@ struct dmm_binding {
 	uint16_t port;		   /* access port of the MN when ATTACHED */
 	uint32_t tunnel;	   /* see above, DMM_TUNNEL_NONE when local */
 	struct rte_ether_addr mac; /* MN link-layer address when ATTACHED */
-	uint16_t _pad2;
+	/* When ATTACHED: Ethernet source of every frame delivered to the MN for this prefix,
+	 * i.e. the MAC of the DLIF (logical router) of the prefix's anchor (RFC 8885 §3.7: the
+	 * MN sees one router per anchoring MAAR). All-zero: the access port's own MAC. */
+	struct rte_ether_addr dlif_mac;
 };
 
 struct dmm_tunnel {
@@ -61,8 +64,13 @@ struct dmm_nexthop {
 struct dmm_bind_slot {
 	uint64_t key; /* upper 64 bits of the prefix, raw bytes */
 	struct dmm_binding b; /* b.flags == 0: empty */
-	uint64_t _pad;
+	uint32_t _pad;
 } __attribute__((aligned(32)));
+
+/* Two slots per 64-byte line, never one straddling two lines: a lookup stays one cache line
+ * (and the bulk prefetch one line per packet). Growing the binding past 24 bytes breaks it. */
+_Static_assert(sizeof(struct dmm_binding) == 20, "binding layout: 8 + 6 + 6 octets");
+_Static_assert(sizeof(struct dmm_bind_slot) == 32, "a binding slot is half a cache line");
 
 struct dmm_tables {
 	struct dmm_bind_slot *bslot;

@@ -25,6 +25,24 @@
 #define IDLE_POLLS_BEFORE_SLEEP 64
 #define PREFETCH_AHEAD 4
 
+/* Per-worker unknown-source token bucket (dp_fwd.h, DMM_UNKNOWN_SRC_RATE). Kept here rather
+ * than in struct dmm_worker so the fast path's own state stays in the fast path's files;
+ * each entry has its own cache line and is touched only by its worker. */
+static struct dmm_worker_rl {
+	struct dmm_tb unknown_src;
+} __rte_cache_aligned worker_rl[DMM_MAX_WORKERS];
+
+/* An unknown-source exception may go to the control lcore only within the bucket. */
+static inline bool unknown_src_allowed(const struct dmm_worker *w)
+{
+	struct dmm_tb *tb = &worker_rl[w->idx % DMM_MAX_WORKERS].unknown_src;
+	uint64_t now = rte_rdtsc();
+
+	if (unlikely(tb->cost == 0)) /* first use: start with a full bucket */
+		dmm_tb_init(tb, rte_get_tsc_hz(), DMM_UNKNOWN_SRC_RATE, DMM_UNKNOWN_SRC_BURST, now);
+	return dmm_tb_take(tb, now);
+}
+
 uint16_t dmm_port_tx(struct dmm_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint16_t sent = 0;
@@ -78,6 +96,11 @@ void dmm_worker_burst(struct dmm_dp *dp, struct dmm_worker *w, uint16_t in_port,
 			tx[out][ntx[out]++] = m;
 			break;
 		case DMM_V_EXC:
+			if (unlikely(out == DMM_EXC_UNKNOWN_SRC) && !unknown_src_allowed(w)) {
+				st->drop[DMM_DROP_UNKNOWN_SRC_RATELIMITED]++;
+				rte_pktmbuf_free(m);
+				break;
+			}
 			exc[nexc++] = m;
 			break;
 		case DMM_V_DROP:

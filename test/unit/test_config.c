@@ -1016,6 +1016,24 @@ static void config_signalling_rejects_bad_values(void **state)
 		      "characters\n");
 }
 
+static void config_binding_dlif_mac(void **state)
+{
+	(void)state;
+	struct dmm_config cfg;
+	assert_loads(BASE_STATIC
+		     "    - {prefix: 2001:db8:100:1::/64, anchor: local, serving: local,\n"
+		     "       mac: 02:00:00:00:00:01, dlif_mac: 02:00:00:00:aa:01}\n",
+		     &cfg);
+	assert_mac(&cfg.bindings[0].dlif_mac, "02:00:00:00:aa:01");
+	dmm_config_free(&cfg);
+	assert_errors(
+	    BASE_STATIC
+	    "    - {prefix: 2001:db8:200:1::/64, anchor: 2001:db8:ff::2,\n"
+	    "       serving: local, mac: 02:00:00:00:00:01, dlif_mac: 01:00:00:00:aa:01}\n",
+	    "t.yaml:14:58: static.bindings[0].dlif_mac: must be a unicast, non-zero MAC "
+	    "address\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1052,6 +1070,7 @@ int main(void)
 	    cmocka_unit_test(config_rejects_non_integer),
 	    cmocka_unit_test(config_rejects_tunnel_mtu_too_big),
 	    cmocka_unit_test(config_signalling_parses_every_field),
+	    cmocka_unit_test(config_binding_dlif_mac),
 	    cmocka_unit_test(config_signalling_defaults),
 	    cmocka_unit_test(config_signalling_rejects_bad_values),
 	    cmocka_unit_test(config_rejects_bad_static_tunnels),

@@ -67,6 +67,15 @@ static void add_binding(const char *addr, uint8_t flags, uint32_t tunnel, const 
 	apply(&op);
 }
 
+static void del_binding(const char *addr)
+{
+	struct dmm_op op = {.type = DMM_OP_BIND_DEL};
+	uint8_t a[16];
+	ip(addr, a);
+	memcpy(op.u.bind.prefix, a, 8);
+	apply(&op);
+}
+
 static void nh(uint32_t id, const struct rte_ether_addr *mac, uint8_t resolved)
 {
 	struct dmm_op op = {.type = DMM_OP_NH_SET, .port = P_CORE, .id = id};
@@ -513,18 +522,261 @@ static void fwd_trims_link_padding_past_payload_length(void **state)
 	rte_pktmbuf_free(m);
 }
 
+/* An MN that uses another attached MN's prefix gets nothing through: dropped as spoofed,
+ * not punted (the prefix has an owner here, so this is no attachment). */
 static void fwd_access_spoofing_is_dropped(void **state)
 {
 	(void)state;
-	struct pkt_spec s = {.src_mac = &MAC_MN1, .src = "2001:db8:100:77::1", .dst = CN,
+	struct pkt_spec s = {.src_mac = &MAC_MN1, .src = MN2, .dst = CN, .proto = 17,
+			     .hop_limit = 64, .payload = 10};
+	expect_drop(mk(&s), P_ACCESS, DMM_DROP_SPOOFED_SRC); /* MN1 using MN2's prefix */
+	s.dst = MN1;
+	expect_drop(mk(&s), P_ACCESS, DMM_DROP_SPOOFED_SRC); /* ... even to hairpin */
+	s.src = MN_VISIT;
+	expect_drop(mk(&s), P_ACCESS, DMM_DROP_SPOOFED_SRC); /* a visiting MN's prefix */
+	s.src_mac = &MAC_GW;
+	s.src = MN1;
+	s.dst = CN;
+	expect_drop(mk(&s), P_ACCESS, DMM_DROP_SPOOFED_SRC); /* a host that is nobody's MN */
+	s.hop_limit = 1;
+	expect_drop(mk(&s), P_ACCESS, DMM_DROP_SPOOFED_SRC); /* no Time Exceeded for it */
+	s.hop_limit = 64;
+	/* The right MAC on another access port than the MN's. */
+	s.src_mac = &MAC_MN1;
+	ctx.role[2] = DMM_ROLE_ACCESS;
+	ctx.mac[2] = MAC_ACC;
+	ctx.mtu[2] = 1500;
+	expect_drop(mk(&s), 2, DMM_DROP_SPOOFED_SRC);
+	ctx.role[2] = 0;
+	/* The unspecified address is nobody's source (RFC 4291 §2.5.2): not an attachment. */
+	s.src = "::";
+	expect_drop(mk(&s), P_ACCESS, DMM_DROP_SPOOFED_SRC);
+}
+
+/* Issue 4 groundwork: a source /64 that no MN attached here owns is handed to the control
+ * lcore (attachment detection), untouched, with its port and what the table knows of it. */
+static void fwd_access_unknown_source_is_punted_for_attachment_detection(void **state)
+{
+	(void)state;
+	const struct {
+		const char *src;
+		uint8_t hop_limit;
+		uint8_t bind_flags;
+	} rows[] = {
+		{"2001:db8:100:77::1", 64, 0},		/* in our pool, not allocated */
+		{"2001:db8:cc::5", 64, 0},		/* not an MN prefix of ours */
+		{"2001:db8:200:7::1", 1, 0},		/* hop limit 1: still an attachment */
+		{MN_AWAY, 64, DMM_BIND_ANCHORED},	/* anchored here, MN served elsewhere */
+	};
+	for (unsigned i = 0; i < RTE_DIM(rows); i++) {
+		struct pkt_spec s = {.src_mac = &MAC_GW, .src = rows[i].src, .dst = CN,
+				     .proto = 17, .hop_limit = rows[i].hop_limit, .payload = 10};
+		struct rte_mbuf *m = mk(&s);
+		/* Stale metadata from an earlier use of the mbuf must not leak through. */
+		memset(dmm_exc_meta(m), 0xa5, sizeof(struct dmm_exc_meta));
+		uint16_t out;
+		enum dmm_verdict v = run(m, P_ACCESS, &out);
+		if (v != DMM_V_EXC || out != DMM_EXC_UNKNOWN_SRC)
+			fail_msg("row %u (%s): expected exception unknown_src, got verdict %d code %u",
+				 i, rows[i].src, v, out);
+		const struct dmm_exc_meta *meta = dmm_exc_meta(m);
+		assert_int_equal(meta->reason, DMM_EXC_UNKNOWN_SRC);
+		assert_int_equal(meta->port, P_ACCESS);
+		assert_int_equal(meta->bind_flags, rows[i].bind_flags);
+		assert_int_equal(meta->mtu, 0);
+		/* Untouched: the control lcore reads the sender's MAC and address as sent. */
+		assert_mac(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr, &MAC_GW);
+		assert_addr(iph(m, 0)->src_addr, rows[i].src);
+		assert_int_equal(iph(m, 0)->hop_limits, rows[i].hop_limit);
+		assert_int_equal(rte_pktmbuf_pkt_len(m), 14 + 40 + 10);
+		rte_pktmbuf_free(m);
+	}
+	/* Other exceptions say they carry no port of their own. */
+	struct pkt_spec mh = {.src_mac = &MAC_GW, .src = CN, .dst = NODE, .proto = 135,
+			      .hop_limit = 64, .payload = 16};
+	struct rte_mbuf *m = mk(&mh);
+	memset(dmm_exc_meta(m), 0xa5, sizeof(struct dmm_exc_meta));
+	expect_exc(m, P_CORE, DMM_EXC_LOCAL);
+	assert_int_equal(dmm_exc_meta(m)->port, DMM_EXC_PORT_NONE);
+	assert_int_equal(dmm_exc_meta(m)->bind_flags, 0);
+	rte_pktmbuf_free(m);
+	/* The same unknown source on the core port is no attachment: not ours to route. */
+	struct pkt_spec c = {.src_mac = &MAC_GW, .src = "2001:db8:100:77::1", .dst = CN,
 			     .proto = 17, .hop_limit = 64, .payload = 10};
-	expect_drop(mk(&s), P_ACCESS, DMM_DROP_SPOOFED_SRC); /* unknown prefix */
-	s.src = MN2;
-	expect_drop(mk(&s), P_ACCESS, DMM_DROP_SPOOFED_SRC); /* another MN's prefix */
-	s.src = MN_AWAY;
-	expect_drop(mk(&s), P_ACCESS, DMM_DROP_SPOOFED_SRC); /* MN served elsewhere */
-	s.src = "2001:db8:cc::5";
-	expect_drop(mk(&s), P_ACCESS, DMM_DROP_SPOOFED_SRC); /* not an MN prefix at all */
+	expect_drop(mk(&c), P_CORE, DMM_DROP_NO_ROUTE);
+}
+
+static struct rte_mbuf *mk_icmp(const struct rte_ether_addr *mac, const char *src,
+				const char *dst, uint8_t type)
+{
+	struct pkt_spec s = {.src_mac = mac, .src = src, .dst = dst, .proto = 58,
+			     .hop_limit = 255, .payload = 24};
+	struct rte_mbuf *m = mk(&s);
+	rte_pktmbuf_mtod_offset(m, uint8_t *, 54)[0] = type;
+	return m;
+}
+
+/* S12 (RFC 5213 §6.10.5): link-local sources from an MN are never forwarded and never taken
+ * for an attachment; ND from them (RS, NS incl. DAD, NA) still reaches the control lcore. */
+static void S12_link_local_source_is_not_forwarded_but_nd_reaches_control(void **state)
+{
+	(void)state;
+	static const struct rte_ether_addr stranger = {{0x02, 0, 0, 0, 0x77, 0x77}};
+	struct rte_mbuf *m;
+
+	m = mk_icmp(&stranger, "fe80::1", "ff02::2", 133); /* RS */
+	expect_exc(m, P_ACCESS, DMM_EXC_ND);
+	rte_pktmbuf_free(m);
+	m = mk_icmp(&stranger, "::", "ff02::1:ff00:10", 135); /* DAD NS */
+	expect_exc(m, P_ACCESS, DMM_EXC_ND);
+	rte_pktmbuf_free(m);
+	m = mk_icmp(&stranger, "fe80::1", "ff02::1", 136); /* unsolicited NA */
+	expect_exc(m, P_ACCESS, DMM_EXC_ND);
+	rte_pktmbuf_free(m);
+	m = mk_icmp(&stranger, "fe80::1", NODE, 135); /* NS for an own address */
+	expect_exc(m, P_ACCESS, DMM_EXC_ND);
+	rte_pktmbuf_free(m);
+
+	struct pkt_spec u = {.src_mac = &stranger, .src = "fe80::1", .dst = CN, .proto = 17,
+			     .hop_limit = 64, .payload = 10};
+	expect_drop(mk(&u), P_ACCESS, DMM_DROP_LINK_LOCAL);
+	u.src_mac = &MAC_MN1; /* a known MN gets no exception either */
+	expect_drop(mk(&u), P_ACCESS, DMM_DROP_LINK_LOCAL);
+	expect_drop(mk_icmp(&stranger, "fe80::1", CN, 128), P_ACCESS, DMM_DROP_LINK_LOCAL);
+	u.dst = "ff02::1"; /* not ND: multicast we do not route */
+	expect_drop(mk(&u), P_ACCESS, DMM_DROP_MULTICAST);
+}
+
+/* The per-worker bucket that bounds unknown_src exceptions: starts full, refills at the
+ * rate, never holds more than the burst, survives a long idle period and TSC values near
+ * the top of the range. */
+static void fwd_unknown_src_token_bucket_bounds_rate_and_burst(void **state)
+{
+	(void)state;
+	struct dmm_tb tb;
+	const uint64_t hz = 2000000000ull, t0 = UINT64_MAX - 5 * hz; /* wraps during the test */
+	const uint64_t per = hz / 1000;
+	unsigned n;
+
+	dmm_tb_init(&tb, hz, 1000, 8, t0);
+	for (n = 0; dmm_tb_take(&tb, t0); n++)
+		if (n > 100)
+			break;
+	assert_int_equal(n, 8); /* the burst, back to back */
+	if (dmm_tb_take(&tb, t0 + per - 1))
+		fail_msg("expected no token 1 cycle before the refill, got one");
+	if (!dmm_tb_take(&tb, t0 + per))
+		fail_msg("expected one token after 1/rate s, got none");
+	if (dmm_tb_take(&tb, t0 + per))
+		fail_msg("expected exactly one token after 1/rate s, got two");
+	/* 3.5 intervals later: three tokens, and the half is kept for later. */
+	uint64_t t = t0 + per + 3 * per + per / 2;
+	for (n = 0; dmm_tb_take(&tb, t); n++)
+		if (n > 100)
+			break;
+	assert_int_equal(n, 3);
+	if (!dmm_tb_take(&tb, t + per / 2))
+		fail_msg("expected the kept half interval to complete a token, got none");
+	/* An idle period far longer than the burst refills the burst only (the TSC wraps). */
+	t += 4 * hz;
+	for (n = 0; dmm_tb_take(&tb, t); n++)
+		if (n > 100)
+			break;
+	assert_int_equal(n, 8);
+	/* Over one second of steady offered load, about rate frames pass. */
+	dmm_tb_init(&tb, hz, DMM_UNKNOWN_SRC_RATE, DMM_UNKNOWN_SRC_BURST, 0);
+	for (n = 0; dmm_tb_take(&tb, 0); n++)
+		;
+	assert_int_equal(n, DMM_UNKNOWN_SRC_BURST);
+	unsigned passed = 0;
+	for (uint64_t c = 0; c < hz; c += hz / (4 * DMM_UNKNOWN_SRC_RATE))
+		passed += dmm_tb_take(&tb, c);
+	if (passed < DMM_UNKNOWN_SRC_RATE - 1 || passed > DMM_UNKNOWN_SRC_RATE)
+		fail_msg("expected %d frames in 1 s at 4x the rate, got %u", DMM_UNKNOWN_SRC_RATE,
+			 passed);
+}
+
+/* RFC 8885 §3.7: frames delivered to an MN for a prefix come from the DLIF of that prefix's
+ * anchor (its own MAC), on every delivery path; a binding without one uses the port MAC. */
+static void fwd_dlif_mac_is_the_source_of_frames_delivered_to_the_mn(void **state)
+{
+	(void)state;
+	static const struct rte_ether_addr MAC_MN9 = {{0x02, 0, 0, 0, 1, 9}},
+					   MAC_MN8 = {{0x02, 0, 0, 0, 2, 8}},
+					   DLIF_HERE = {{0x02, 0xd1, 0, 0, 0, 1}},
+					   DLIF_PEER = {{0x02, 0xd1, 0, 0, 0, 2}};
+	const char *MN9 = "2001:db8:100:9::10", *MN8 = "2001:db8:200:8::10";
+	struct dmm_op op = {.type = DMM_OP_BIND_SET, .port = P_ACCESS};
+	uint8_t a[16];
+	struct rte_mbuf *m;
+	uint16_t out;
+
+	ip(MN9, a);
+	memcpy(op.u.bind.prefix, a, 8);
+	op.u.bind.flags = DMM_BIND_ANCHORED | DMM_BIND_ATTACHED;
+	op.u.bind.tunnel = DMM_TUNNEL_NONE;
+	op.u.bind.mac = MAC_MN9;
+	op.u.bind.dlif_mac = DLIF_HERE;
+	apply(&op);
+	ip(MN8, a);
+	memcpy(op.u.bind.prefix, a, 8);
+	op.u.bind.flags = DMM_BIND_ATTACHED; /* anchored at PEER */
+	op.u.bind.tunnel = T_PEER;
+	op.u.bind.mac = MAC_MN8;
+	op.u.bind.dlif_mac = DLIF_PEER;
+	apply(&op);
+
+	/* Native downlink from the core. */
+	struct pkt_spec d = {.src_mac = &MAC_GW, .src = CN, .dst = MN9, .proto = 17,
+			     .hop_limit = 64, .payload = 30};
+	m = mk(&d);
+	assert_int_equal(run(m, P_CORE, &out), DMM_V_TX);
+	assert_int_equal(out, P_ACCESS);
+	assert_mac(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr, &DLIF_HERE);
+	assert_mac(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr, &MAC_MN9);
+	rte_pktmbuf_free(m);
+	/* Decapsulated downlink from the anchor. */
+	struct pkt_spec in = {.src_mac = &MAC_PEER, .src = CN, .dst = MN8, .proto = 17,
+			      .hop_limit = 30, .payload = 20};
+	m = mk_tun(PEER, 0, &in);
+	assert_int_equal(run(m, P_CORE, &out), DMM_V_TX);
+	assert_int_equal(out, P_ACCESS);
+	assert_mac(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr, &DLIF_PEER);
+	assert_mac(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr, &MAC_MN8);
+	rte_pktmbuf_free(m);
+	/* Decapsulated, reverse-tunnelled uplink of an MN served by PEER to an MN here. */
+	struct pkt_spec rv = {.src_mac = &MAC_PEER, .src = MN_AWAY, .dst = MN9, .proto = 17,
+			      .hop_limit = 30, .payload = 20};
+	m = mk_tun(PEER, 0, &rv);
+	assert_int_equal(run(m, P_CORE, &out), DMM_V_TX);
+	assert_int_equal(out, P_ACCESS);
+	assert_mac(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr, &DLIF_HERE);
+	rte_pktmbuf_free(m);
+	/* Hairpin from another MN on this MAAR. */
+	struct pkt_spec h = {.src_mac = &MAC_MN1, .src = MN1, .dst = MN9, .proto = 17,
+			     .hop_limit = 64, .payload = 10};
+	m = mk(&h);
+	assert_int_equal(run(m, P_ACCESS, &out), DMM_V_TX);
+	assert_int_equal(out, P_ACCESS);
+	assert_mac(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr, &DLIF_HERE);
+	rte_pktmbuf_free(m);
+	/* Uplink from that MN is unaffected: it leaves with the core port's MAC. */
+	struct pkt_spec u = {.src_mac = &MAC_MN8, .src = MN8, .dst = CN, .proto = 17,
+			     .hop_limit = 64, .payload = 10};
+	m = mk(&u);
+	assert_int_equal(run(m, P_ACCESS, &out), DMM_V_TX);
+	assert_int_equal(out, P_CORE);
+	assert_mac(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr, &MAC_CORE);
+	rte_pktmbuf_free(m);
+	/* A binding without a DLIF MAC keeps the port's MAC (static configs are unchanged). */
+	d.dst = MN1;
+	m = mk(&d);
+	assert_int_equal(run(m, P_CORE, &out), DMM_V_TX);
+	assert_mac(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr, &MAC_ACC);
+	rte_pktmbuf_free(m);
+
+	del_binding(MN9);
+	del_binding(MN8);
 }
 
 static void fwd_tunnel_rules_are_enforced_on_decap(void **state)
@@ -616,6 +868,10 @@ int main(void)
 		cmocka_unit_test(fwd_drops_every_malformed_frame_with_its_reason),
 		cmocka_unit_test(fwd_trims_link_padding_past_payload_length),
 		cmocka_unit_test(fwd_access_spoofing_is_dropped),
+		cmocka_unit_test(fwd_access_unknown_source_is_punted_for_attachment_detection),
+		cmocka_unit_test(S12_link_local_source_is_not_forwarded_but_nd_reaches_control),
+		cmocka_unit_test(fwd_unknown_src_token_bucket_bounds_rate_and_burst),
+		cmocka_unit_test(fwd_dlif_mac_is_the_source_of_frames_delivered_to_the_mn),
 		cmocka_unit_test(fwd_tunnel_rules_are_enforced_on_decap),
 		cmocka_unit_test(fwd_unroutable_traffic_is_dropped_with_reason),
 		cmocka_unit_test(fwd_ecn_decap_table_matches_rfc6040),

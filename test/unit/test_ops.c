@@ -104,6 +104,42 @@ static void ops_are_applied_in_order_on_every_worker(void **state)
 	}
 }
 
+/* RFC 8885 §3.7: the DLIF MAC of a binding travels with the op to every replica, is
+ * replaced with the binding, and all-zero stays zero (the port MAC is used). */
+static void bind_set_carries_the_dlif_mac_to_every_replica(void **state)
+{
+	(void)state;
+	static const struct rte_ether_addr dlif = {{0x02, 0xd1, 0x1f, 0, 0, 0x45}},
+					   mn = {{0x02, 0, 0, 0, 1, 1}};
+	struct dmm_op a = bind_op(9, DMM_OP_BIND_SET, 0);
+	a.u.bind.mac = mn;
+	a.u.bind.dlif_mac = dlif;
+	struct dmm_op b = bind_op(10, DMM_OP_BIND_SET, 0); /* no DLIF MAC */
+	assert_true(dmm_opq_push(&q, &a) > 0);
+	assert_true(dmm_opq_push(&q, &b) > 0);
+	drain_all();
+	for (unsigned w = 0; w < NW; w++) {
+		const struct dmm_binding *x = lookup(w, 9), *y = lookup(w, 10);
+		assert_non_null(x);
+		assert_non_null(y);
+		if (!rte_is_same_ether_addr(&x->dlif_mac, &dlif) ||
+		    !rte_is_same_ether_addr(&x->mac, &mn))
+			fail_msg("worker %u: expected dlif 02:d1:1f:00:00:45 mn ..:01:01, got dlif "
+				 "%02x:%02x:..:%02x mn ..:%02x:%02x",
+				 w, x->dlif_mac.addr_bytes[0], x->dlif_mac.addr_bytes[1],
+				 x->dlif_mac.addr_bytes[5], x->mac.addr_bytes[4], x->mac.addr_bytes[5]);
+		if (!rte_is_zero_ether_addr(&y->dlif_mac))
+			fail_msg("worker %u: expected a zero DLIF MAC, got ..:%02x", w,
+				 y->dlif_mac.addr_bytes[5]);
+	}
+	/* Replacing the binding (the MN's anchor changed its DLIF) replaces the MAC too. */
+	a.u.bind.dlif_mac.addr_bytes[5] = 0x46;
+	assert_true(dmm_opq_push(&q, &a) > 0);
+	drain_all();
+	for (unsigned w = 0; w < NW; w++)
+		assert_int_equal(lookup(w, 9)->dlif_mac.addr_bytes[5], 0x46);
+}
+
 static void applied_seq_tracks_the_slowest_worker(void **state)
 {
 	(void)state;
@@ -261,6 +297,9 @@ static void binding_table_survives_random_churn(void **state)
 		struct dmm_op op = bind_op(k, del ? DMM_OP_BIND_DEL : DMM_OP_BIND_SET,
 					   (x >> 20) % 200);
 		op.u.bind.flags = DMM_BIND_ANCHORED;
+		/* A DLIF MAC naming its key: backward-shift deletion must move it with the key. */
+		op.u.bind.dlif_mac.addr_bytes[4] = (uint8_t)(k >> 8);
+		op.u.bind.dlif_mac.addr_bytes[5] = (uint8_t)k;
 		int rc = dmm_tables_apply(&small, &op);
 		if (del) {
 			assert_int_equal(rc, ref[k] ? 0 : -ENOENT);
@@ -286,6 +325,12 @@ static void binding_table_survives_random_churn(void **state)
 					fail_msg("step %u key %u: expected %s tunnel %d, got %s %d", step,
 						 i, ref[i] ? "present" : "absent", ref[i] - 1,
 						 b ? "present" : "absent", b ? (int)b->tunnel : -1);
+				if (b && (b->dlif_mac.addr_bytes[4] != (uint8_t)(i >> 8) ||
+					  b->dlif_mac.addr_bytes[5] != (uint8_t)i))
+					fail_msg("step %u key %u: expected DLIF MAC ..:%02x:%02x, got "
+						 "..:%02x:%02x",
+						 step, i, (uint8_t)(i >> 8), (uint8_t)i,
+						 b->dlif_mac.addr_bytes[4], b->dlif_mac.addr_bytes[5]);
 			}
 		}
 	}
@@ -298,6 +343,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(ops_are_applied_in_order_on_every_worker, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(bind_set_carries_the_dlif_mac_to_every_replica,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(applied_seq_tracks_the_slowest_worker, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(full_ring_backlogs_ops_and_never_drops_them, setup,
