@@ -865,8 +865,8 @@ static void parse_binding(struct ctx *c, const yaml_node_t *n, void *elem, uint3
 			  struct keyset *ks)
 {
 	enum { PREFIX, ANCHOR, SERVING, MAC, PORT, DLIF, N };
-	static const char *const keys[N] = {"prefix", "anchor", "serving", "mac", "port",
-					    "dlif_mac"};
+	static const char *const keys[N] = {"prefix", "anchor", "serving",
+					    "mac",    "port",	"dlif_mac"};
 	struct dmm_cfg_binding *b = elem;
 	yaml_node_t *v[N];
 	int prefix = -1, anchor = -1, serving = -1;
@@ -1121,6 +1121,180 @@ static void parse_sig_peers(struct ctx *c, const yaml_node_t *n)
 	pop(c, old);
 }
 
+static void parse_access_list(struct ctx *c, const yaml_node_t *n, bool table)
+{
+	struct dmm_cfg_access *ac = &c->cfg->sig.access;
+	const char *key = table ? "mns" : "allow";
+	yaml_node_item_t *items;
+	size_t count, old;
+	char buf[DMM_MAC_STRLEN];
+
+	if (!get_list(c, n, key, &items, &count) || count == 0)
+		return;
+	if (count > DMM_CFG_MAX_ACCESS_MNS) {
+		error_at(c, n, key, "at most %d entries, got %zu", DMM_CFG_MAX_ACCESS_MNS, count);
+		return;
+	}
+	if (table)
+		ac->mns = calloc(count, sizeof(*ac->mns));
+	else
+		ac->allow = calloc(count, sizeof(*ac->allow));
+	if ((table && ac->mns == NULL) || (!table && ac->allow == NULL)) {
+		error_at(c, n, key, "out of memory");
+		return;
+	}
+	old = push_key(c, key);
+	for (size_t i = 0; i < count; i++) {
+		const yaml_node_t *e = node_at(c, items[i]);
+		size_t o = push_index(c, i);
+		const yaml_node_t *macn = e, *nain = NULL;
+		struct dmm_mac mac;
+
+		if (table) {
+			enum { MAC, NAI, N };
+			static const char *const keys[N] = {"mac", "nai"};
+			yaml_node_t *v[N];
+			bool ok;
+
+			if (!get_fields(c, e, keys, N, v)) {
+				pop(c, o);
+				continue;
+			}
+			ok = require(c, e, "mac", v[MAC]);
+			ok = require(c, e, "nai", v[NAI]) && ok;
+			if (!ok) {
+				pop(c, o);
+				continue;
+			}
+			macn = v[MAC];
+			nain = v[NAI];
+		}
+		if (get_mac(c, macn, table ? "mac" : NULL, &mac) > 0) {
+			unsigned n_have = table ? ac->n_mns : ac->n_allow, k;
+			int dup = -1;
+
+			for (k = 0; k < n_have && dup < 0; k++)
+				if (memcmp(table ? ac->mns[k].mac.a : ac->allow[k].a, mac.a, 6) ==
+				    0)
+					dup = (int)k;
+			if (dup >= 0) {
+				error_at(c, macn, table ? "mac" : NULL,
+					 "duplicate MAC %s (also entry %d)", dmm_mac_fmt(&mac, buf),
+					 dup);
+			} else if (!table) {
+				ac->allow[ac->n_allow++] = mac;
+			} else {
+				const char *nai = scalar(c, nain, "nai");
+
+				if (nai != NULL && (strlen(nai) == 0 || strlen(nai) > 254 ||
+						    strpbrk(nai, " \t\r\n") != NULL)) {
+					error_at(c, nain, "nai",
+						 "must be 1..254 octets without blanks (RFC 4283)");
+				} else if (nai != NULL) {
+					for (k = 0; k < ac->n_mns && dup < 0; k++)
+						if (strcmp(ac->mns[k].nai, nai) == 0)
+							dup = (int)k;
+					if (dup >= 0) {
+						error_at(c, nain, "nai",
+							 "duplicate MN-ID (also entry %d)", dup);
+					} else {
+						ac->mns[ac->n_mns].mac = mac;
+						snprintf(ac->mns[ac->n_mns].nai,
+							 sizeof(ac->mns[ac->n_mns].nai), "%s", nai);
+						ac->n_mns++;
+					}
+				}
+			}
+		}
+		pop(c, o);
+	}
+	pop(c, old);
+}
+
+static void parse_access(struct ctx *c, const yaml_node_t *n)
+{
+	enum { POLICY, ALLOW, MNS, REALM, RTR_LT, RA_INT, RA_MIN, NUD, N };
+	static const char *const keys[N] = {
+	    "policy",	      "allow",		 "mns", "nai_realm", "router_lifetime_s",
+	    "ra_interval_ms", "ra_min_delay_ms", "nud"};
+	struct dmm_cfg_access *ac = &c->cfg->sig.access;
+	yaml_node_t *v[N];
+	size_t old;
+
+	ac->policy = DMM_CFG_ACCESS_ANY;
+	snprintf(ac->nai_realm, sizeof(ac->nai_realm), "mn.invalid");
+	ac->router_lifetime_s = 1800;
+	ac->ra_interval_ms = 60000;
+	ac->ra_min_delay_ms = 3000;
+	ac->nud_reachable_ms = 30000;
+	ac->nud_retrans_ms = 1000;
+	ac->nud_max_probes = 3;
+	if (!present(n))
+		return;
+	old = push_key(c, "access");
+	if (!get_fields(c, n, keys, N, v)) {
+		pop(c, old);
+		return;
+	}
+	if (v[POLICY] != NULL) {
+		const char *p = scalar(c, v[POLICY], "policy");
+
+		if (p != NULL && strcmp(p, "any") == 0)
+			ac->policy = DMM_CFG_ACCESS_ANY;
+		else if (p != NULL && strcmp(p, "allowlist") == 0)
+			ac->policy = DMM_CFG_ACCESS_ALLOWLIST;
+		else if (p != NULL && strcmp(p, "table") == 0)
+			ac->policy = DMM_CFG_ACCESS_TABLE;
+		else if (p != NULL)
+			error_at(c, v[POLICY], "policy",
+				 "expected any, allowlist or table, got \"%s\"", p);
+	}
+	parse_access_list(c, v[ALLOW], false);
+	parse_access_list(c, v[MNS], true);
+	if (ac->policy == DMM_CFG_ACCESS_ALLOWLIST && !present(v[ALLOW]))
+		error_at(c, v[POLICY], "policy", "allowlist needs access.allow (a list of MACs)");
+	if (ac->policy == DMM_CFG_ACCESS_TABLE && !present(v[MNS]))
+		error_at(c, v[POLICY], "policy", "table needs access.mns ({mac, nai} entries)");
+	if (present(v[ALLOW]) && ac->policy != DMM_CFG_ACCESS_ALLOWLIST)
+		error_at(c, v[ALLOW], "allow", "only used with policy: allowlist");
+	if (present(v[MNS]) && ac->policy != DMM_CFG_ACCESS_TABLE)
+		error_at(c, v[MNS], "mns", "only used with policy: table");
+	if (present(v[REALM])) {
+		const char *r = scalar(c, v[REALM], "nai_realm");
+
+		/* <12 hex digits>@realm must fit an MN-ID. */
+		if (r != NULL && (strlen(r) == 0 || strlen(r) >= sizeof(ac->nai_realm) ||
+				  strpbrk(r, " \t\r\n@") != NULL))
+			error_at(c, v[REALM], "nai_realm",
+				 "must be 1..%zu octets without blanks or '@'",
+				 sizeof(ac->nai_realm) - 1);
+		else if (r != NULL)
+			snprintf(ac->nai_realm, sizeof(ac->nai_realm), "%s", r);
+	}
+	get_uint(c, v[RA_INT], "ra_interval_ms", 1000, 1800000, &ac->ra_interval_ms);
+	get_uint(c, v[RA_MIN], "ra_min_delay_ms", 0, 60000, &ac->ra_min_delay_ms);
+	/* RFC 4861 §6.2.1: AdvDefaultLifetime is 0 or MaxRtrAdvInterval..9000 s. */
+	if (get_uint(c, v[RTR_LT], "router_lifetime_s", 0, 9000, &ac->router_lifetime_s) > 0 &&
+	    ac->router_lifetime_s != 0 &&
+	    (uint64_t)ac->router_lifetime_s * 1000 < ac->ra_interval_ms)
+		error_at(c, v[RTR_LT], "router_lifetime_s",
+			 "must be 0 or at least ra_interval_ms (RFC 4861 section 6.2.1)");
+	if (present(v[NUD])) {
+		enum { REACH, RETRANS, PROBES, NN };
+		static const char *const nk[NN] = {"reachable_ms", "retrans_ms", "max_probes"};
+		yaml_node_t *w[NN];
+		size_t o = push_key(c, "nud");
+
+		if (get_fields(c, v[NUD], nk, NN, w)) {
+			get_uint(c, w[REACH], "reachable_ms", 1000, 3600000, &ac->nud_reachable_ms);
+			get_uint(c, w[RETRANS], "retrans_ms", 100, 60000, &ac->nud_retrans_ms);
+			get_uint(c, w[PROBES], "max_probes", 1, 255, &ac->nud_max_probes);
+		}
+		pop(c, o);
+	}
+	pop(c, old);
+}
+
 static void parse_signalling(struct ctx *c, const yaml_node_t *n)
 {
 	enum {
@@ -1137,6 +1311,7 @@ static void parse_signalling(struct ctx *c, const yaml_node_t *n)
 		MAX_MNS,
 		ATT,
 		HEARTBEAT,
+		ACCESS,
 		N
 	};
 	static const char *const keys[N] = {"cmd",
@@ -1151,7 +1326,8 @@ static void parse_signalling(struct ctx *c, const yaml_node_t *n)
 					    "min_delay_bce_delete_ms",
 					    "max_mns",
 					    "access_technology",
-					    "heartbeat"};
+					    "heartbeat",
+					    "access"};
 	struct dmm_cfg_signalling *sig = &c->cfg->sig;
 	yaml_node_t *v[N];
 	size_t old;
@@ -1203,6 +1379,7 @@ static void parse_signalling(struct ctx *c, const yaml_node_t *n)
 			 c->cfg->limits.bindings);
 	get_uint(c, v[ATT], "access_technology", 1, 255, &sig->att);
 	parse_heartbeat(c, v[HEARTBEAT]);
+	parse_access(c, v[ACCESS]);
 	/* RFC 8885 §3.1: the MAAR delegates prefixes from its own pool. */
 	if (!c->pools_bad && c->cfg->n_pools == 0)
 		error_at(c, n, NULL, "signalling needs a prefix pool (key \"pool\")");
@@ -1277,6 +1454,8 @@ int dmm_config_load_buf(const char *name, const char *buf, size_t len, struct dm
 
 void dmm_config_free(struct dmm_config *cfg)
 {
+	free(cfg->sig.access.allow);
+	free(cfg->sig.access.mns);
 	free(cfg->tunnels);
 	free(cfg->bindings);
 	free(cfg->routes);

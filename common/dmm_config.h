@@ -96,6 +96,36 @@ struct dmm_cfg_heartbeat {
 	char restart_counter_file[DMM_CFG_PATH_LEN]; /* "" = not persisted */
 };
 
+/* "access:" — who may attach on the access ports and how the MAAR talks to them (RFC 4861
+ * RA/NUD, RFC 8885 §3.7 DLIF). Used only with signalling. */
+enum dmm_cfg_access_policy {
+	DMM_CFG_ACCESS_ANY = 0,	      /* every unicast MAC; MN-ID derived from it */
+	DMM_CFG_ACCESS_ALLOWLIST = 1, /* only allow[]; MN-ID derived */
+	DMM_CFG_ACCESS_TABLE = 2,     /* only mns[]; MN-ID from the table */
+};
+
+struct dmm_cfg_access_mn {
+	struct dmm_mac mac;
+	char nai[255]; /* 1..254 octets (RFC 4283 MN-ID, RFC 7542 NAI) */
+};
+
+#define DMM_CFG_MAX_ACCESS_MNS 65536
+
+struct dmm_cfg_access {
+	enum dmm_cfg_access_policy policy;
+	struct dmm_mac *allow; /* ALLOWLIST */
+	unsigned n_allow;
+	struct dmm_cfg_access_mn *mns; /* TABLE */
+	unsigned n_mns;
+	char nai_realm[128];	    /* derived MN-IDs: <12 hex digits of the MAC>@realm */
+	uint32_t router_lifetime_s; /* own DLIF, default 1800 */
+	uint32_t ra_interval_ms;    /* unsolicited RA round per MN, default 60000 */
+	uint32_t ra_min_delay_ms;   /* between two RAs of one DLIF, default 3000 */
+	uint32_t nud_reachable_ms;  /* quiet this long -> NUD probe, default 30000 */
+	uint32_t nud_retrans_ms;    /* between probes, default 1000 */
+	uint32_t nud_max_probes;    /* default 3 */
+};
+
 /* "signalling:" — PBU/PBA with the CMD (RFC 8885 §3). Absent: the MAAR forwards only what the
  * static: section configures. */
 struct dmm_cfg_signalling {
@@ -114,6 +144,7 @@ struct dmm_cfg_signalling {
 	uint32_t max_mns;		  /* default 65536 */
 	uint32_t att;			  /* Access Technology Type, default 3 (IEEE 802.3) */
 	struct dmm_cfg_heartbeat heartbeat;
+	struct dmm_cfg_access access;
 };
 
 struct dmm_config {

@@ -1034,6 +1034,81 @@ static void config_binding_dlif_mac(void **state)
 	    "address\n");
 }
 
+#define BASE_SIG                                                                                   \
+	BASE "pool: [2001:db8:100::/48]\n"                                                         \
+	     "signalling:\n"                                                                       \
+	     "  cmd: 2001:db8:ff::100\n"
+
+static void config_access_parses_every_field(void **state)
+{
+	(void)state;
+	struct dmm_config cfg;
+	assert_loads(BASE_SIG "  access:\n"
+			      "    policy: table\n"
+			      "    mns:\n"
+			      "      - {mac: 02:00:00:00:00:01, nai: mn1@example.org}\n"
+			      "      - {mac: 02:00:00:00:00:02, nai: mn2@example.org}\n"
+			      "    nai_realm: mn.example\n"
+			      "    router_lifetime_s: 600\n"
+			      "    ra_interval_ms: 20000\n"
+			      "    ra_min_delay_ms: 100\n"
+			      "    nud: {reachable_ms: 5000, retrans_ms: 500, max_probes: 2}\n",
+		     &cfg);
+	const struct dmm_cfg_access *a = &cfg.sig.access;
+	assert_int_equal(a->policy, DMM_CFG_ACCESS_TABLE);
+	assert_int_equal(a->n_mns, 2);
+	assert_mac(&a->mns[1].mac, "02:00:00:00:00:02");
+	assert_string_equal(a->mns[1].nai, "mn2@example.org");
+	assert_string_equal(a->nai_realm, "mn.example");
+	assert_int_equal(a->router_lifetime_s, 600);
+	assert_int_equal(a->ra_interval_ms, 20000);
+	assert_int_equal(a->ra_min_delay_ms, 100);
+	assert_int_equal(a->nud_reachable_ms, 5000);
+	assert_int_equal(a->nud_retrans_ms, 500);
+	assert_int_equal(a->nud_max_probes, 2);
+	dmm_config_free(&cfg);
+
+	assert_loads(BASE_SIG, &cfg);
+	a = &cfg.sig.access;
+	assert_int_equal(a->policy, DMM_CFG_ACCESS_ANY);
+	assert_string_equal(a->nai_realm, "mn.invalid");
+	assert_int_equal(a->router_lifetime_s, 1800);
+	assert_int_equal(a->ra_interval_ms, 60000);
+	assert_int_equal(a->nud_max_probes, 3);
+	dmm_config_free(&cfg);
+
+	assert_loads(BASE_SIG "  access: {policy: allowlist, allow: [02:00:00:00:00:01]}\n", &cfg);
+	assert_int_equal(cfg.sig.access.n_allow, 1);
+	dmm_config_free(&cfg);
+}
+
+static void config_access_rejects_bad_values(void **state)
+{
+	(void)state;
+	assert_errors(BASE_SIG "  access: {policy: some}\n",
+		      "t.yaml:11:20: signalling.access.policy: expected any, allowlist or table, "
+		      "got \"some\"\n");
+	assert_errors(BASE_SIG "  access: {policy: table}\n",
+		      "t.yaml:11:20: signalling.access.policy: table needs access.mns ({mac, nai} "
+		      "entries)\n");
+	assert_errors(BASE_SIG "  access: {policy: allowlist, allow: [02:00:00:00:00:01, "
+			       "02:00:00:00:00:01]}\n",
+		      "t.yaml:11:58: signalling.access.allow[1]: duplicate MAC 02:00:00:00:00:01 "
+		      "(also entry 0)\n");
+	assert_errors(BASE_SIG "  access: {allow: [02:00:00:00:00:01]}\n",
+		      "t.yaml:11:19: signalling.access.allow: only used with policy: allowlist\n");
+	assert_errors(
+	    BASE_SIG "  access: {policy: table, mns: [{mac: 02:00:00:00:00:01, nai: "
+		     "a@b}, {mac: 02:00:00:00:00:02, nai: a@b}]}\n",
+	    "t.yaml:11:99: signalling.access.mns[1].nai: duplicate MN-ID (also entry 0)\n");
+	assert_errors(BASE_SIG "  access: {nai_realm: a@b}\n",
+		      "t.yaml:11:23: signalling.access.nai_realm: must be 1..127 octets without "
+		      "blanks or '@'\n");
+	assert_errors(BASE_SIG "  access: {router_lifetime_s: 10}\n",
+		      "t.yaml:11:31: signalling.access.router_lifetime_s: must be 0 or at least "
+		      "ra_interval_ms (RFC 4861 section 6.2.1)\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1071,6 +1146,8 @@ int main(void)
 	    cmocka_unit_test(config_rejects_tunnel_mtu_too_big),
 	    cmocka_unit_test(config_signalling_parses_every_field),
 	    cmocka_unit_test(config_binding_dlif_mac),
+	    cmocka_unit_test(config_access_parses_every_field),
+	    cmocka_unit_test(config_access_rejects_bad_values),
 	    cmocka_unit_test(config_signalling_defaults),
 	    cmocka_unit_test(config_signalling_rejects_bad_values),
 	    cmocka_unit_test(config_rejects_bad_static_tunnels),
