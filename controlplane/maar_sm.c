@@ -25,10 +25,11 @@
 #define NONE_U32 UINT32_MAX
 #define NEVER	 UINT64_MAX
 
-#define MAX_RATE	     64		  /* upper bound of cfg.max_update_rate */
-#define POOL_MAX_64S	     (1ull << 40) /* /64s used per pool prefix: plenty, and sums never overflow */
-#define PEER_SLOTS	     (2 * DMM_MAAR_MAX_PEERS)
-#define ANCHOR_DEREG_RETRIES 3 /* variant 2: lifetime-0 PBU retransmissions before giving up */
+#define MAX_RATE       64	    /* upper bound of cfg.max_update_rate */
+#define POOL_MAX_64S   (1ull << 40) /* /64s used per pool prefix: plenty, and sums never overflow */
+#define PEER_SLOTS     (2 * DMM_MAAR_MAX_PEERS)
+#define DEREG_RETRIES  3 /* lifetime-0 PBU retransmissions before giving up (F2, F7) */
+#define PREFIX_RETRIES 3 /* new prefixes tried after 155 to a registration (F6) */
 
 enum own_mode {
 	OWN_NONE = 0,
@@ -47,8 +48,13 @@ struct sess {
 	uint64_t expire_ms, refresh_ms, grace_ms, retx_at_ms;
 	uint64_t deadline_ms; /* heap key */
 	uint64_t last_ts;     /* last Timestamp sent for this MN */
-	uint64_t qtoken;      /* identifies the live entry in the pacing FIFO */
-	uint64_t pool_g;      /* pool index of pfx */
+	/* F4: the newest moment this MAAR knows the MN's whereabouts for (its attach here, its
+	 * registration PBUs, forwarded PBUs it accepted), as a Timestamp. A forwarded PBU not
+	 * newer than this describes an older state of the domain. */
+	uint64_t order_ts;
+	uint64_t acc_ts; /* Timestamp of the registration PBU the CMD last accepted */
+	uint64_t qtoken; /* identifies the live entry in the pacing FIFO */
+	uint64_t pool_g; /* pool index of pfx */
 	uint32_t hash, heap_pos, next_free;
 	uint32_t retx_ms;
 	uint32_t granted_s; /* lifetime granted by the last accepting PBA */
@@ -62,15 +68,29 @@ struct sess {
 	uint8_t pbu_hi;	 /* HI of the PBU being (re)sent */
 	uint8_t sent_hi; /* HI of the PBU last sent (the echo check) */
 	uint8_t retries;
-	bool own_adv;	   /* own prefix advertised */
-	bool registered;   /* an accepting PBA arrived in this serving period */
-	bool outstanding;  /* last PBU unanswered: retransmission running */
+	uint8_t pfx_tries; /* F6: prefixes refused with 155 for this registration */
+	uint64_t refused_g[PREFIX_RETRIES]; /* F6: their pool indices (pfx_tries of them) */
+	bool own_adv;			    /* own prefix advertised */
+	bool registered;		    /* an accepting PBA arrived in this serving period */
+	bool outstanding;		    /* last PBU unanswered: retransmission running */
 	bool accepted_cur; /* an accepting PBA for last_seq arrived (S7: more may follow) */
 	bool seq_valid;	   /* last_seq names a PBU that was sent */
 	bool queued;	   /* waiting in the pacing FIFO */
 	bool q_new_seq;	   /* the queued PBU takes a new sequence number */
 	bool has_ll_id, sent_llid;
+	bool det_awaiting; /* DETACHED: the registration PBU sent before the detach is unanswered */
 	uint8_t ll_id[6], sent_ll[6];
+	/* The newest forwarded PBU refused as stale while the MN was attached here but newer than
+	 * the registration the CMD last accepted from here: the CMD's instruction not acted on.
+	 * Applied if the CMD later says this MAAR is a P-MAAR (F1 renewal). */
+	struct {
+		struct dmm_ip6 smaar;
+		uint64_t ts;
+		uint16_t seq, life;
+		uint8_t hi, att;
+		bool valid, has_llid;
+		uint8_t llid[6];
+	} pend;
 };
 
 struct slot {
@@ -379,6 +399,7 @@ static uint64_t sess_deadline(const struct sess *s)
 		break;
 	case DMM_MAAR_S_DETACHED:
 		dmin(&d, s->grace_ms);
+		dmin(&d, s->refresh_ms); /* F5: de-register rather than refresh an absent MN */
 		dmin(&d, s->expire_ms);
 		break;
 	case DMM_MAAR_S_DEREGISTERING:
@@ -468,6 +489,40 @@ static int pool_alloc(struct dmm_maar *m, uint64_t *g)
 		return -ENOSPC;
 	m->st.prefixes_allocated++;
 	return 0;
+}
+
+static int fh_reserve(struct dmm_maar *m);
+
+/* F6: the lowest free /64 that is none of the n in avoid (refused with 155 for this MN); the
+ * free ones skipped on the way go straight back. -ENOSPC. */
+static int pool_alloc_avoiding(struct dmm_maar *m, const uint64_t *avoid, unsigned n, uint64_t *g)
+{
+	uint64_t skipped[PREFIX_RETRIES + 1];
+	unsigned k = 0;
+	int rc;
+
+	if (n > PREFIX_RETRIES)
+		return -EINVAL;
+	for (;;) {
+		rc = pool_alloc(m, g);
+		if (rc)
+			break;
+		bool bad = false;
+		for (unsigned i = 0; i < n; i++)
+			bad |= avoid[i] == *g;
+		if (!bad)
+			break;
+		skipped[k++] = *g; /* at most n distinct ones are bad */
+		m->st.prefixes_allocated--;
+		if (k > n) {
+			rc = -ENOSPC;
+			break;
+		}
+	}
+	for (unsigned i = 0; i < k; i++)
+		if (fh_reserve(m) == 0)
+			fh_push(m, skipped[i]);
+	return rc;
 }
 
 /* Back to the free heap. The heap holds at most pool_next entries; grow it on demand. */
@@ -1008,6 +1063,8 @@ static void pbu_emit(struct dmm_maar *m, struct dmm_maar_actions *out, struct se
 	o->att = m->cfg.att;
 	o->has_ts = true;
 	o->ts = fresh_ts(s, now);
+	if (!dereg && o->ts > s->order_ts)
+		s->order_ts = o->ts;
 	s->sent_llid = s->has_ll_id && s->state != DMM_MAAR_S_ANCHOR_DEREG;
 	if (s->sent_llid) {
 		o->has_mn_llid = true;
@@ -1017,9 +1074,8 @@ static void pbu_emit(struct dmm_maar *m, struct dmm_maar_actions *out, struct se
 	}
 	s->sent_hi = o->hi;
 	s->outstanding = true;
-	/* DEREGISTERING: no retransmission, removal after INITIAL_BINDACK_TIMEOUT (§6.9.1.4). */
-	s->retx_at_ms =
-	    now + (s->state == DMM_MAAR_S_DEREGISTERING ? m->cfg.initial_bindack_ms : s->retx_ms);
+	/* Both de-registrations are retransmitted too (F2: RFC 5213 §6.9.1.4 extended). */
+	s->retx_at_ms = now + s->retx_ms;
 	m->st.pbu_sent++;
 	if (retx)
 		m->st.pbu_retx++;
@@ -1183,6 +1239,7 @@ int dmm_maar_attach(struct dmm_maar *m, uint64_t now_ms, const char *nai, const 
 			m->st.prefixes_allocated--;
 			return -ENOMEM;
 		}
+		s->order_ts = ms_to_ts(now_ms);
 		s->pool_g = g;
 		pool_prefix(m, g, &s->pfx);
 		ll_store(s, ll_id);
@@ -1190,6 +1247,11 @@ int dmm_maar_attach(struct dmm_maar *m, uint64_t now_ms, const char *nai, const 
 		 * interface); the CMD looks the MN up by MN-ID anyway (G13). */
 		start_registering(m, now_ms, s, DMM_MH_HI_NEW_IFACE);
 	} else {
+		/* F4: the MN is here now, so a forwarded PBU describing an earlier moment is stale
+		 * (one domain clock: RFC 5213 §5.5 assumes synchronised clocks). */
+		uint64_t ts = ms_to_ts(now_ms);
+		if (ts > s->order_ts)
+			s->order_ts = ts;
 		switch (s->state) {
 		case DMM_MAAR_S_ANCHOR:
 		case DMM_MAAR_S_ANCHOR_DEREG:
@@ -1218,8 +1280,15 @@ int dmm_maar_attach(struct dmm_maar *m, uint64_t now_ms, const char *nai, const 
 				if (s->rem[i].installed)
 					advertise(out, s, &s->rem[i].pub.pfx, &s->rem[i].pub.addr,
 						  left, 0, &s->rem[i].pub.dlif);
-			if (s->refresh_ms && s->refresh_ms <= now_ms) /* overdue: refresh now */
-				s->refresh_ms = now_ms;
+			/* F4 [choice]: tell the CMD (HI=3, new seq). During the grace the MN may
+			 * have attached and registered elsewhere; the CMD then still names that
+			 * MAAR, and the forwarded PBU saying so (a retry carries a fresh stamp)
+			 * would make this MAAR an anchor while the MN is here. If the MN went
+			 * nowhere this is a plain refresh for the CMD. Until it is answered,
+			 * forwarded PBUs are stale (on_fwd_pbu). */
+			s->pbu_hi = DMM_MH_HI_MAG_CHANGE;
+			s->refresh_ms = 0;
+			pbu_request(m, now_ms, s, true);
 			break;
 		}
 		case DMM_MAAR_S_DEREGISTERING:
@@ -1255,6 +1324,10 @@ int dmm_maar_detach(struct dmm_maar *m, uint64_t now_ms, const char *nai,
 	if (!s || (s->state != DMM_MAAR_S_REGISTERING && s->state != DMM_MAAR_S_SERVING))
 		return DMM_MAAR_IGNORED;
 	m->st.detach++;
+	/* A registration PBU already sent may still be answered: that answer is taken even though
+	 * the MN left (the CMD then holds a binding that the grace end must de-register). A PBU
+	 * that only waits in the pacing queue never leaves. */
+	s->det_awaiting = s->outstanding && s->seq_valid && !(s->queued && s->q_new_seq);
 	s->state = DMM_MAAR_S_DETACHED;
 	s->grace_ms = now_ms + m->cfg.detach_grace_ms;
 	/* S8 / RFC 5213 §6.9.4: no retransmission for an MN that is not attached. */
@@ -1274,11 +1347,22 @@ static void serving_teardown(struct dmm_maar *m, struct dmm_maar_actions *out, u
 	sess_destroy(m, now, s, true);
 }
 
-/* Grace over: RFC 8885 §3.5 / RFC 5213 §6.9.1.4 de-registration (S10). Forwarding goes now. */
+/* Grace over: RFC 8885 §3.5 / RFC 5213 §6.9.1.4 de-registration (S10). Forwarding goes now,
+ * except the tunnel of a prefix this MAAR anchored before the MN came back (its HI=3 PBU was
+ * never accepted): to the CMD this MAAR may still be the P-MAAR tunnelling to the S-MAAR, and
+ * a renewal (F1) then leaves it exactly so. */
 static void start_dereg(struct dmm_maar *m, struct dmm_maar_actions *out, uint64_t now,
 			struct sess *s)
 {
-	fwd_remove(m, out, s, false);
+	if (s->own == OWN_TUNNEL) {
+		remotes_uninstall(m, out, s);
+		s->n_remote = 0;
+		if (s->own_adv)
+			withdraw(out, s, &s->pfx);
+		s->own_adv = false;
+	} else {
+		fwd_remove(m, out, s, false);
+	}
 	s->state = DMM_MAAR_S_DEREGISTERING;
 	s->grace_ms = s->refresh_ms = 0;
 	pbu_request(m, now, s, true);
@@ -1298,6 +1382,9 @@ static int serving_accept(struct dmm_maar *m, struct dmm_maar_actions *out, uint
 		s->accepted_cur = true;
 		s->outstanding = false;
 		s->retx_at_ms = 0;
+		s->acc_ts = o->has_ts ? o->ts : s->last_ts;
+		if (s->pend.valid && s->pend.ts <= s->acc_ts)
+			s->pend.valid = false; /* the CMD took this MAAR's newer registration */
 		s->granted_s = granted;
 		s->expire_ms = now + (uint64_t)granted * 1000;
 		/* [choice] refresh at 3/4 of the granted lifetime: room for a few retries. */
@@ -1381,6 +1468,34 @@ static int serving_reject(struct dmm_maar *m, struct dmm_maar_actions *out, uint
 	a->event = DMM_MAAR_EV_REJECTED;
 	a->status = status;
 	a->prefix = s->pfx;
+	if (s->state == DMM_MAAR_S_DETACHED &&
+	    (status == DMM_MH_ST_TIMESTAMP_MISMATCH ||
+	     status == DMM_MH_ST_TIMESTAMP_LOWER_THAN_PREV_ACCEPTED)) {
+		/* The MN left before the answer: no retry (S8); the grace end de-registers
+		 * whatever the CMD holds. */
+		return DMM_MAAR_DONE;
+	}
+	if (status == DMM_MH_ST_NOT_AUTHORIZED_FOR_HOME_NETWORK_PREFIX &&
+	    s->state == DMM_MAAR_S_REGISTERING && !s->registered && s->own == OWN_NONE &&
+	    !s->own_adv && s->pfx_tries < PREFIX_RETRIES) {
+		/* F6, RFC 5213 §6.9.1.2: after 155 the MAG does not request the same prefix again.
+		 * The CMD still holds it for another MN (a stale BCE): take another /64 and
+		 * register it (new seq, HI=1). [choice] The refused /64 was never advertised, so,
+		 * as for any refused registration (S3), it goes back to the pool at once; it is
+		 * released only after the new one is taken, so this MN does not get it back. */
+		uint64_t g;
+		s->refused_g[s->pfx_tries] = s->pool_g;
+		if (pool_alloc_avoiding(m, s->refused_g, s->pfx_tries + 1u, &g) == 0) {
+			pool_release(m, now, s->pool_g, false);
+			s->pool_g = g;
+			pool_prefix(m, g, &s->pfx);
+			s->pfx_tries++;
+			m->st.prefix_retried++;
+			start_registering(m, now, s, DMM_MH_HI_NEW_IFACE);
+			sess_rearm(m, s);
+			return DMM_MAAR_DONE;
+		}
+	}
 	if (status == DMM_MH_ST_TIMESTAMP_LOWER_THAN_PREV_ACCEPTED) {
 		/* RFC 5213 §6.9.1.2: re-register at once with a fresh Timestamp (new seq, so
 		 * a late answer to the refused PBU cannot be taken for the new one). */
@@ -1480,6 +1595,88 @@ static void pba_anchor(struct dmm_maar *m, struct dmm_maar_actions *out, struct 
 	m->st.pba_sent++;
 }
 
+/* A forwarded PBU naming another S-MAAR (or the CMD's lifetime-0 cleanup) reached a MAAR where
+ * the MN is attached and registered. If it is newer than the registration the CMD last
+ * accepted from here, the CMD's binding is not this MAAR's any more (the MN visited another
+ * MAAR, which registered, and came back within the detach grace, so no PBU left here).
+ * [choice] Register again, HI=3 (back at a MAAR that anchors its prefix), new seq: to the CMD
+ * it is a handover back here. A PBU already outstanding or queued does the same job. An older
+ * one is only a late copy: nothing to do (a needless PBU would also change the seq that
+ * locator-mode direct PBAs are matched with). */
+static void stale_fwd_reregister(struct dmm_maar *m, uint64_t now, struct sess *s,
+				 const struct dmm_mh_msg *pbu)
+{
+	if (s->state != DMM_MAAR_S_SERVING || s->outstanding || s->queued || !pbu->opt.has_ts ||
+	    pbu->opt.ts <= s->acc_ts)
+		return;
+	s->pbu_hi = DMM_MH_HI_MAG_CHANGE;
+	s->refresh_ms = 0;
+	pbu_request(m, now, s, true);
+	sess_rearm(m, s);
+}
+
+static int anchor_to(struct dmm_maar *m, struct dmm_maar_actions *out, uint64_t now, struct sess *s,
+		     const struct dmm_mh_msg *pbu, bool to_cmd);
+
+/* Remember a forwarded PBU refused while the MN was attached here (see struct sess .pend). */
+static void pend_store(struct sess *s, const struct dmm_mh_msg *pbu)
+{
+	const struct dmm_mh_opts *o = &pbu->opt;
+
+	if (!pbu->bu.lifetime || !o->has_ts || o->ts <= s->acc_ts ||
+	    (s->pend.valid && o->ts <= s->pend.ts))
+		return;
+	s->pend.valid = true;
+	s->pend.smaar = o->smaar;
+	s->pend.ts = o->ts;
+	s->pend.seq = pbu->bu.seq;
+	s->pend.life = pbu->bu.lifetime;
+	s->pend.hi = o->has_hi ? o->hi : 0;
+	s->pend.att = o->has_att ? o->att : 0;
+	s->pend.has_llid = o->has_mn_llid && o->mn_llid.len == 6;
+	if (s->pend.has_llid)
+		memcpy(s->pend.llid, o->mn_llid.a, 6);
+}
+
+/* F1 renewal: the CMD lists this MAAR as a P-MAAR. A remembered instruction names the S-MAAR:
+ * anchor there now (locator mode: tell that S-MAAR directly, as the PBA would have). The CMD
+ * had its PBA 0 when the PBU came. */
+static void pend_apply(struct dmm_maar *m, struct dmm_maar_actions *out, uint64_t now,
+		       struct sess *s)
+{
+	struct dmm_mh_msg f;
+
+	if (!s->pend.valid)
+		return;
+	s->pend.valid = false;
+	memset(&f, 0, sizeof(f));
+	f.type = DMM_MH_BU;
+	f.bu.seq = s->pend.seq;
+	f.bu.flags = DMM_MH_BU_A | DMM_MH_BU_P | DMM_MH_BU_D;
+	f.bu.lifetime = s->pend.life;
+	f.opt.has_mnid = true;
+	f.opt.nai_len = s->nai_len;
+	memcpy(f.opt.nai, s->nai, (size_t)s->nai_len + 1);
+	f.opt.n_hnp = 1;
+	f.opt.hnp[0] = s->pfx;
+	f.opt.has_hi = true;
+	f.opt.hi = s->pend.hi;
+	f.opt.has_att = true;
+	f.opt.att = s->pend.att;
+	f.opt.has_ts = true;
+	f.opt.ts = s->pend.ts;
+	f.opt.has_mn_llid = s->pend.has_llid;
+	if (s->pend.has_llid) {
+		f.opt.mn_llid.len = 6;
+		memcpy(f.opt.mn_llid.a, s->pend.llid, 6);
+	}
+	f.opt.has_smaar = true;
+	f.opt.smaar = s->pend.smaar;
+	if (s->pend.ts > s->order_ts)
+		s->order_ts = s->pend.ts;
+	anchor_to(m, out, now, s, &f, false);
+}
+
 static int on_fwd_pbu(struct dmm_maar *m, struct dmm_maar_actions *out, uint64_t now,
 		      const struct dmm_mh_msg *pbu)
 {
@@ -1513,11 +1710,45 @@ static int on_fwd_pbu(struct dmm_maar *m, struct dmm_maar_actions *out, uint64_t
 	}
 	bool serving = s->state == DMM_MAAR_S_REGISTERING || s->state == DMM_MAAR_S_SERVING ||
 		       s->state == DMM_MAAR_S_DETACHED || s->state == DMM_MAAR_S_DEREGISTERING;
-	if (dmm_ip6_eq(&o->smaar, &m->cfg.addr) || (pbu->bu.lifetime == 0 && serving)) {
+	bool self = dmm_ip6_eq(&o->smaar, &m->cfg.addr);
+	if (self || (pbu->bu.lifetime == 0 && serving)) {
 		/* Stale: the MN is (again) served here. Acknowledge, change nothing. */
 		pba_anchor(m, out, s, pbu, false);
+		if (!self && o->has_ts && o->ts > s->acc_ts && s->n_remote) {
+			/* The CMD de-registered the MN after this MAAR's last accepted
+			 * registration and told every P-MAAR to drop its anchor (G7): the remote
+			 * anchors learnt here are gone; the re-registration below learns the
+			 * current ones. */
+			remotes_uninstall(m, out, s);
+			s->n_remote = 0;
+		}
+		if (!self)
+			stale_fwd_reregister(m, now, s, pbu);
 		return DMM_MAAR_DONE;
 	}
+	/* F4 [choice]: RFC 5213 §5.5 ordering in the anchor role. The PBU carries the S-MAAR's
+	 * Timestamp (a CMD retry: the CMD's clock when it left); one not newer than what this
+	 * MAAR knows (the MN's attach here, its own registrations, the last forwarded PBU it
+	 * took) is an older handover: paced, duplicated, reordered. While the MN is attached here
+	 * and this MAAR's own PBU is unanswered, any forwarded PBU is older than that PBU,
+	 * whatever its stamp says (a retry's stamp is not the S-MAAR's): the CMD has not seen
+	 * it yet, and its answer settles the matter. Such a PBU gets PBA 0 (the CMD stops
+	 * retrying it) and changes nothing; if the CMD's binding has moved on meanwhile, the
+	 * re-registration below sets it straight. A newer one is taken even while the MN looks
+	 * attached: the forwarded PBU is how an S-MAAR whose detach detection lags learns the
+	 * move (RFC 8885 §3.2). */
+	bool own_pending = (s->state == DMM_MAAR_S_REGISTERING || s->state == DMM_MAAR_S_SERVING) &&
+			   (s->outstanding || s->queued || !s->registered);
+	if (own_pending || (o->has_ts && o->ts <= s->order_ts)) {
+		m->st.pbu_stale++;
+		pba_anchor(m, out, s, pbu, false);
+		if (s->state == DMM_MAAR_S_REGISTERING || s->state == DMM_MAAR_S_SERVING)
+			pend_store(s, pbu);
+		stale_fwd_reregister(m, now, s, pbu);
+		return DMM_MAAR_DONE;
+	}
+	if (o->has_ts)
+		s->order_ts = o->ts;
 	if (pbu->bu.lifetime == 0) {
 		/* [G7] the CMD's cleanup after the S-MAAR de-registered: the MN left the domain. */
 		fwd_remove(m, out, s, false);
@@ -1536,14 +1767,27 @@ static int on_fwd_pbu(struct dmm_maar *m, struct dmm_maar_actions *out, uint64_t
 		pbu_cancel(s);
 		s->refresh_ms = s->grace_ms = 0;
 		s->registered = false;
+		s->det_awaiting = false;
 	} else {
 		pbu_cancel(s); /* ANCHOR_DEREG: the MN is alive elsewhere */
 	}
+	s->pend.valid = false;
+	return anchor_to(m, out, now, s, pbu, true);
+}
+
+/* Anchor the MN's prefix here, tunnelled to the forwarded PBU's Serving MAAR, and acknowledge
+ * (to the CMD if to_cmd; in locator mode to the S-MAAR too). */
+static int anchor_to(struct dmm_maar *m, struct dmm_maar_actions *out, uint64_t now, struct sess *s,
+		     const struct dmm_mh_msg *pbu, bool to_cmd)
+{
+	const struct dmm_mh_opts *o = &pbu->opt;
+
 	/* P1 / [G12]: the tunnel endpoint is the Serving MAAR option, not the IPv6 source. */
 	struct peer *p = peer_get(m, &o->smaar, true);
 	if (!p) {
 		m->st.remote_skipped++;
-		return pbu_refuse(m, out, pbu, DMM_MH_ST_INSUFFICIENT_RESOURCES);
+		return to_cmd ? pbu_refuse(m, out, pbu, DMM_MH_ST_INSUFFICIENT_RESOURCES)
+			      : DMM_MAAR_DONE;
 	}
 	bool same = s->own == OWN_TUNNEL && dmm_ip6_eq(&s->smaar, &o->smaar);
 	if (!same) {
@@ -1561,7 +1805,8 @@ static int on_fwd_pbu(struct dmm_maar *m, struct dmm_maar_actions *out, uint64_t
 			   : 0;
 	m->st.anchor_moves++;
 	ev(out, s, DMM_MAAR_EV_ANCHOR_MOVED);
-	pba_anchor(m, out, s, pbu, true);
+	if (to_cmd)
+		pba_anchor(m, out, s, pbu, true);
 	if (m->cfg.cmd_mode == DMM_MAAR_CMD_LOCATOR) {
 		/* P4, RFC 8885 §3.3: straight to the S-MAAR too, HNP = the anchored prefix, no
 		 * RFC 8885 option; it matches it by MN-ID + seq. */
@@ -1603,7 +1848,9 @@ static int on_pba(struct dmm_maar *m, struct dmm_maar_actions *out, uint64_t now
 	if (!from_cmd) {
 		/* RFC 8885 §3.3 [INFERENCE, PROTOCOL.md §2.1(c)]: a P-MAAR's direct PBA, matched
 		 * by MN-ID + the seq of our latest PBU, which the CMD copied into its PBU. */
-		if (s->state != DMM_MAAR_S_REGISTERING && s->state != DMM_MAAR_S_SERVING) {
+		/* DETACHED too: the session may resume within the grace and then needs it. */
+		if (s->state != DMM_MAAR_S_REGISTERING && s->state != DMM_MAAR_S_SERVING &&
+		    s->state != DMM_MAAR_S_DETACHED) {
 			m->st.drop_pba_unmatched++;
 			return DMM_MAAR_IGNORED;
 		}
@@ -1631,8 +1878,10 @@ static int on_pba(struct dmm_maar *m, struct dmm_maar_actions *out, uint64_t now
 		return DMM_MAAR_DONE;
 	}
 
-	bool serving_pbu = (s->state == DMM_MAAR_S_REGISTERING || s->state == DMM_MAAR_S_SERVING) &&
-			   (s->outstanding || s->accepted_cur) && !s->queued;
+	bool serving_pbu =
+	    ((s->state == DMM_MAAR_S_REGISTERING || s->state == DMM_MAAR_S_SERVING) &&
+	     (s->outstanding || s->accepted_cur) && !s->queued) ||
+	    (s->state == DMM_MAAR_S_DETACHED && (s->det_awaiting || s->accepted_cur));
 	bool dereg_pbu =
 	    (s->state == DMM_MAAR_S_DEREGISTERING || s->state == DMM_MAAR_S_ANCHOR_DEREG) &&
 	    s->outstanding && !s->queued;
@@ -1649,18 +1898,43 @@ static int on_pba(struct dmm_maar *m, struct dmm_maar_actions *out, uint64_t now
 			return DMM_MAAR_IGNORED;
 		pbu_cancel(s); /* no retransmission until an operator acts */
 		s->accepted_cur = false;
+		s->det_awaiting = false;
 		ev(out, s, DMM_MAAR_EV_GIVE_UP);
 		sess_rearm(m, s);
 		return DMM_MAAR_DONE;
 	}
 	if (dereg_pbu) {
-		if (s->state == DMM_MAAR_S_ANCHOR_DEREG && accepted && pba->ba.lifetime) {
-			/* RFC 8885 §3.5 variant 2: the MN is still in the domain: renewed. */
+		if (accepted && pba->ba.lifetime) {
+			/* RFC 8885 §3.5 variant 2: the MN is still in the domain: renewed. F1: the
+			 * same answer to the S-MAAR's own de-registration means the CMD already
+			 * lists this MAAR as a P-MAAR (the MN moved on and the forwarded PBU naming
+			 * the new S-MAAR is lost or late): keep the prefix as an anchor. Its
+			 * forwarding was removed when the de-registration started and stays so
+			 * until that forwarded PBU (retried by the CMD) names the tunnel endpoint;
+			 * [choice] under both variants the granted lifetime bounds that wait (at
+			 * its end the anchor asks the CMD again, ANCHOR_DEREG). A returning MN's
+			 * session still holds its tunnel (start_dereg): anchoring as before. */
+			bool renewed = s->state == DMM_MAAR_S_DEREGISTERING;
+			if (renewed) {
+				m->st.dereg_renewed++;
+				s->registered = false;
+			}
 			pbu_cancel(s);
 			s->state = DMM_MAAR_S_ANCHOR;
 			s->expire_ms =
-			    now + (uint64_t)dmm_mh_lifetime_secs(pba->ba.lifetime) * 1000;
+			    m->cfg.dereg_variant == 1 && s->own == OWN_TUNNEL
+				? 0 /* P2: the tunnel target is known */
+				: now + (uint64_t)dmm_mh_lifetime_secs(pba->ba.lifetime) * 1000;
+			if (renewed)
+				pend_apply(m, out, now, s); /* sets the expiry per variant itself */
 			sess_rearm(m, s);
+			return DMM_MAAR_DONE;
+		}
+		if (pba->ba.status == DMM_MH_ST_TIMESTAMP_LOWER_THAN_PREV_ACCEPTED ||
+		    pba->ba.status == DMM_MH_ST_TIMESTAMP_MISMATCH) {
+			/* F7: the CMD ordered this lifetime-0 PBU against another MAAR's newer PBU
+			 * for the MN (RFC 5213 §5.5 per MN): it says nothing about the session.
+			 * The retransmission (fresh Timestamp, bounded, see on_timer) retries. */
 			return DMM_MAAR_DONE;
 		}
 		fwd_remove(m, out, s, false);
@@ -1669,6 +1943,8 @@ static int on_pba(struct dmm_maar *m, struct dmm_maar_actions *out, uint64_t now
 		sess_destroy(m, now, s, true);
 		return DMM_MAAR_DONE;
 	}
+	if (s->state == DMM_MAAR_S_DETACHED && !s->accepted_cur)
+		s->det_awaiting = false; /* answered; S7 later PBAs match by accepted_cur */
 	if (!accepted)
 		return serving_reject(m, out, now, s, pba->ba.status);
 	if (!o->n_hnp || o->hnp[0].len != 64 || !dmm_ip6_eq(&o->hnp[0].addr, &s->pfx.addr)) {
@@ -1738,20 +2014,16 @@ static void on_timer(struct dmm_maar *m, struct dmm_maar_actions *out, uint64_t 
 		}
 		break;
 	case DMM_MAAR_S_DETACHED:
-		if (s->expire_ms && s->expire_ms <= now) {
-			m->st.expirations++;
-			serving_teardown(m, out, now, s, true);
-			return;
-		}
-		if (s->grace_ms && s->grace_ms <= now)
+		/* F5 [choice]: the grace end, the refresh time (an MN that is not attached is not
+		 * refreshed, RFC 5213 §6.9.4) or the lifetime end, whichever comes first,
+		 * de-registers: a binding that silently lapses would leave variant-1 P-MAARs
+		 * anchoring for ever. At the refresh time the CMD still holds the BCE, so it can
+		 * tell the P-MAARs (G7). */
+		if ((s->grace_ms && s->grace_ms <= now) ||
+		    (s->refresh_ms && s->refresh_ms <= now) ||
+		    (s->expire_ms && s->expire_ms <= now))
 			start_dereg(m, out, now, s);
 		break;
-	case DMM_MAAR_S_DEREGISTERING:
-		/* RFC 5213 §6.9.1.4: no answer within INITIAL_BINDACK_TIMEOUT: gone anyway. */
-		ev(out, s, DMM_MAAR_EV_DEREGISTERED);
-		m->st.deregistrations++;
-		sess_destroy(m, now, s, true);
-		return;
 	case DMM_MAAR_S_ANCHOR:
 		if (s->expire_ms && s->expire_ms <= now) {
 			/* RFC 8885 §3.5 variant 2: ask the CMD whether the MN is still around. */
@@ -1760,10 +2032,13 @@ static void on_timer(struct dmm_maar *m, struct dmm_maar_actions *out, uint64_t 
 			pbu_request(m, now, s, true);
 		}
 		break;
+	case DMM_MAAR_S_DEREGISTERING:
 	case DMM_MAAR_S_ANCHOR_DEREG: {
-		/* [choice] RFC 5213 §6.9.1.4's fallback, extended: 3 retransmissions with
-		 * back-off, then the anchored binding is removed. */
-		if (s->retries >= ANCHOR_DEREG_RETRIES) {
+		/* [choice] RFC 5213 §6.9.1.4's fallback (remove after INITIAL_BINDACK_TIMEOUT),
+		 * extended (F2): 3 retransmissions with back-off (fresh Timestamp, same seq), then
+		 * the session is removed. A single lost lifetime-0 PBU would otherwise leave the
+		 * CMD's BCE, and under variant 1 every P-MAAR's anchor, to outlive the MN. */
+		if (s->retries >= DEREG_RETRIES) {
 			fwd_remove(m, out, s, false);
 			ev(out, s, DMM_MAAR_EV_DEREGISTERED);
 			m->st.deregistrations++;

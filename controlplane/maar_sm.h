@@ -176,6 +176,12 @@ struct dmm_maar_stats {
 				      * remote list or peer table full) */
 	uint64_t events_dropped;     /* ANCHOR_ADDED events left out for lack of action room */
 	uint64_t pba_rejected_sent;  /* PBAs >= 128 sent (P9 128, 155) */
+	/* Added with the simulation fixes (F1-F7, controlplane/README.md "MAAR choices"). */
+	uint64_t pbu_stale;	/* forwarded PBU not newer than what this MAAR knows: PBA 0,
+				 * nothing changed (F4) */
+	uint64_t dereg_renewed; /* de-registration answered 0 with a lifetime: kept as an
+				 * anchor (F1) */
+	uint64_t prefix_retried; /* 155 to a registration: another prefix tried (F6) */
 };
 
 /* ---- the state machine ------------------------------------------------------------------ */

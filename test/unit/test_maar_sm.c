@@ -720,7 +720,9 @@ static void S9_unanswered_refresh_expires_the_session(void **state)
 static void S10_deregistration_after_grace(void **state)
 {
 	(void)state;
-	for (int answered = 0; answered < 2; answered++) {
+	/* The unanswered case (S10's INITIAL_BINDACK_TIMEOUT, extended by F2) is
+	 * F2_deregistration_retransmitted_three_times_then_removed. */
+	{
 		struct dmm_maar *m =
 		    new_maar_x((struct mcfg){.addr = MAAR2, .pool = POOL2, .rate = 3});
 		assert_int_equal(dmm_maar_attach(m, T0, NAI, LL, &out), DMM_MAAR_DONE);
@@ -750,18 +752,9 @@ static void S10_deregistration_after_grace(void **state)
 		assert_ip(act(DMM_MAAR_ACT_TUNNEL_DEL, 0)->peer, MAAR1);
 		assert_true(idx_of(DMM_MAAR_ACT_BIND_DEL, 0) < idx_of(DMM_MAAR_ACT_TUNNEL_DEL, 0));
 		assert_int_equal(sess(m, NAI).state, DMM_MAAR_S_DEREGISTERING);
-		uint64_t gone_at;
-		if (answered) {
-			struct dmm_mh_msg b = pba_for(&d, 0, 0);
-			assert_int_equal(in(m, T0 + 6100, CMD, &b), DMM_MAAR_DONE);
-			gone_at = T0 + 6100;
-		} else {
-			tick_all(m, T0 + 6999);
-			assert_int_equal(dmm_maar_count(m), 1);
-			tick_all(m, T0 + 7000); /* INITIAL_BINDACK_TIMEOUT */
-			assert_int_equal(count_type(DMM_MAAR_ACT_SEND), 0);
-			gone_at = T0 + 7000;
-		}
+		struct dmm_mh_msg b = pba_for(&d, 0, 0);
+		assert_int_equal(in(m, T0 + 6100, CMD, &b), DMM_MAAR_DONE);
+		uint64_t gone_at = T0 + 6100;
 		assert_true(has_event(DMM_MAAR_EV_DEREGISTERED));
 		assert_int_equal(dmm_maar_count(m), 0);
 		assert_int_equal(dmm_maar_pool_used(m), 1);
@@ -1205,13 +1198,19 @@ static void detach_grace_cancelled_by_reattach(void **state)
 	register_mn(m, T0, NAI);
 	assert_int_equal(dmm_maar_detach(m, T0 + 100, NAI, &out), DMM_MAAR_DONE);
 	assert_int_equal(dmm_maar_attach(m, T0 + 2000, NAI, LL, &out), DMM_MAAR_DONE);
-	assert_int_equal(count_type(DMM_MAAR_ACT_SEND), 0);
+	/* F4: the CMD is told (HI=3, new seq): the MN may have registered elsewhere meanwhile */
+	struct dmm_mh_msg rp = sent_pbu();
+	assert_int_equal(rp.opt.hi, DMM_MH_HI_MAG_CHANGE);
+	assert_int_equal(rp.bu.lifetime, LIFE);
+	assert_pfx(rp.opt.hnp[0], P1_0);
 	const struct dmm_maar_action *ad = act(DMM_MAAR_ACT_ADVERTISE, 0);
 	assert_pfx(ad->prefix, P1_0);
 	assert_int_equal(ad->valid_s, 3598); /* what is left of the lifetime */
 	struct dmm_maar_session s = sess(m, NAI);
 	assert_int_equal(s.state, DMM_MAAR_S_SERVING);
 	assert_int_equal(s.grace_ms, 0);
+	struct dmm_mh_msg ra = pba_for(&rp, 0, LIFE);
+	assert_int_equal(in(m, T0 + 2010, CMD, &ra), DMM_MAAR_DONE);
 	tick_all(m, T0 + 100 + 5000);
 	assert_int_equal(count_type(DMM_MAAR_ACT_SEND) + count_type(DMM_MAAR_ACT_BIND_DEL), 0);
 	assert_int_equal(sess(m, NAI).state, DMM_MAAR_S_SERVING);
@@ -1289,8 +1288,385 @@ static void mismatching_pba_to_deregistration_does_not_stop_removal(void **state
 	a.opt.hi = DMM_MH_HI_NEW_IFACE;
 	assert_int_equal(in(m, T0 + 5010, CMD, &a), DMM_MAAR_IGNORED);
 	assert_int_equal(dmm_maar_get_stats(m)->drop_pba_mismatch, 1);
+	/* F2: retransmitted at +1, +2, +4 s, removed 8 s after the last one */
 	tick_all(m, T0 + 6000);
+	tick_all(m, T0 + 8000);
+	tick_all(m, T0 + 12000);
+	assert_int_equal(dmm_maar_get_stats(m)->pbu_retx, 3);
+	tick_all(m, T0 + 19999);
+	assert_int_equal(dmm_maar_count(m), 1);
+	tick_all(m, T0 + 20000);
 	assert_int_equal(dmm_maar_count(m), 0);
+	dmm_maar_free(m);
+}
+
+/* ---- F: findings of the domain simulation (test/sim/README.md) ------------------------------ */
+
+/* MAAR1 serves NAI on P1_0 (registered at T0), the MN detaches at T0 + 100: the grace (5 s)
+ * ends at T0 + 5100 with the de-registration, returned. */
+static struct dmm_mh_msg detach_and_dereg(struct dmm_maar *m)
+{
+	assert_int_equal(dmm_maar_detach(m, T0 + 100, NAI, &out), DMM_MAAR_DONE);
+	tick_all(m, T0 + 5100);
+	struct dmm_mh_msg d = sent_pbu();
+	assert_int_equal(d.bu.lifetime, 0);
+	assert_int_equal(sess(m, NAI).state, DMM_MAAR_S_DEREGISTERING);
+	return d;
+}
+
+static void F1_dereg_pba_with_lifetime_renews_anchor(void **state)
+{
+	(void)state;
+	for (int variant = 1; variant <= 2; variant++) {
+		struct dmm_maar *m = serving_maar1(
+		    (struct mcfg){.addr = MAAR1, .pool = POOL1, .rate = 3, .variant = variant},
+		    false);
+		struct dmm_mh_msg d = detach_and_dereg(m);
+		/* RFC 8885 §3.5 variant 2 answer: the CMD lists MAAR1 as a P-MAAR already */
+		struct dmm_mh_msg a = pba_for(&d, 0, 50);
+		assert_int_equal(in(m, T0 + 5110, CMD, &a), DMM_MAAR_DONE);
+		assert_false(has_event(DMM_MAAR_EV_DEREGISTERED));
+		assert_int_equal(count_type(DMM_MAAR_ACT_BIND_DEL) + count_type(DMM_MAAR_ACT_SEND),
+				 0);
+		struct dmm_maar_session s = sess(m, NAI);
+		assert_int_equal(s.state, DMM_MAAR_S_ANCHOR);
+		assert_pfx(s.pfx, P1_0);
+		/* no tunnel target yet: the granted lifetime bounds the wait, both variants */
+		assert_int_equal(s.expire_ms, T0 + 5110 + 200000);
+		assert_int_equal(dmm_maar_pool_used(m), 1);
+		assert_int_equal(dmm_maar_get_stats(m)->dereg_renewed, 1);
+		/* the late forwarded PBU names the S-MAAR: anchored there, not refused with 128 */
+		struct dmm_mh_msg f = fwd_pbu(NAI, MAAR2, P1_0, P2_0, 9, T0 + 3000, LIFE);
+		assert_int_equal(in(m, T0 + 5200, CMD, &f), DMM_MAAR_DONE);
+		assert_ip(act(DMM_MAAR_ACT_TUNNEL_ADD, 0)->peer, MAAR2);
+		const struct dmm_maar_action *b = act(DMM_MAAR_ACT_BIND_SET, 0);
+		assert_pfx(b->prefix, P1_0);
+		assert_int_equal(b->flags, DMM_MAAR_BIND_ANCHORED);
+		assert_int_equal(act(DMM_MAAR_ACT_SEND, 0)->msg.ba.status, 0);
+		s = sess(m, NAI);
+		assert_int_equal(s.state, DMM_MAAR_S_ANCHOR);
+		assert_ip(s.smaar, MAAR2);
+		assert_int_equal(s.expire_ms, variant == 1 ? 0 : T0 + 5200 + 3600000);
+		assert_int_equal(dmm_maar_get_stats(m)->pbu_no_session, 0);
+		dmm_maar_free(m);
+	}
+}
+
+static void F1_renewal_after_a_returning_mn_left_keeps_its_tunnel(void **state)
+{
+	(void)state;
+	struct dmm_maar *m =
+	    serving_maar1((struct mcfg){.addr = MAAR1, .pool = POOL1, .rate = 3}, false);
+	struct dmm_mh_msg f = fwd_pbu(NAI, MAAR2, P1_0, P2_0, 5, T0 + 20, LIFE);
+	assert_int_equal(in(m, T0 + 20, CMD, &f), DMM_MAAR_DONE);
+	/* the MN comes back and leaves again before its HI=3 PBU is answered */
+	assert_int_equal(dmm_maar_attach(m, T0 + 1000, NAI, LL, &out), DMM_MAAR_DONE);
+	assert_int_equal(sent_pbu().opt.hi, DMM_MH_HI_MAG_CHANGE);
+	assert_int_equal(dmm_maar_detach(m, T0 + 1100, NAI, &out), DMM_MAAR_DONE);
+	tick_all(m, T0 + 6100);
+	struct dmm_mh_msg d = sent_pbu();
+	assert_int_equal(d.bu.lifetime, 0);
+	/* to the CMD this MAAR may still be the P-MAAR: the tunnelled binding stays */
+	assert_int_equal(count_type(DMM_MAAR_ACT_BIND_DEL) + count_type(DMM_MAAR_ACT_TUNNEL_DEL),
+			 0);
+	struct dmm_mh_msg a = pba_for(&d, 0, 50);
+	assert_int_equal(in(m, T0 + 6110, CMD, &a), DMM_MAAR_DONE);
+	assert_int_equal(out.n - (unsigned)count_type(DMM_MAAR_ACT_ARM), 0);
+	struct dmm_maar_session s = sess(m, NAI);
+	assert_int_equal(s.state, DMM_MAAR_S_ANCHOR);
+	assert_ip(s.smaar, MAAR2);
+	assert_int_equal(s.expire_ms, 0); /* variant 1, target known: P2 */
+	dmm_maar_free(m);
+}
+
+static void F1_renewal_applies_the_forwarded_pbu_refused_while_attached(void **state)
+{
+	(void)state;
+	struct dmm_maar *m = new_maar_x(
+	    (struct mcfg){.addr = MAAR1, .pool = POOL1, .rate = 3, .mode = DMM_MAAR_CMD_LOCATOR});
+	register_mn(m, T0, NAI);
+	/* a bounce: back within the grace, its HI=3 PBU is still unanswered */
+	assert_int_equal(dmm_maar_detach(m, T0 + 100, NAI, &out), DMM_MAAR_DONE);
+	assert_int_equal(dmm_maar_attach(m, T0 + 400, NAI, LL, &out), DMM_MAAR_DONE);
+	struct dmm_mh_msg p = sent_pbu();
+	/* the CMD's PBU for MAAR2's registration during the bounce (TS newer than the one it
+	 * accepted from MAAR1) is refused as stale while MAAR1's own PBU is out */
+	struct dmm_mh_msg f = fwd_pbu(NAI, MAAR2, P1_0, P2_0, 7, T0 + 300, LIFE);
+	assert_int_equal(in(m, T0 + 410, CMD, &f), DMM_MAAR_DONE);
+	assert_int_equal(count_type(DMM_MAAR_ACT_BIND_SET) + count_type(DMM_MAAR_ACT_TUNNEL_ADD),
+			 0);
+	assert_int_equal(act(DMM_MAAR_ACT_SEND, 0)->msg.ba.status, 0);
+	assert_int_equal(sess(m, NAI).state, DMM_MAAR_S_SERVING);
+	/* MAAR1's PBU is lost; the MN leaves; the grace ends; the CMD answers as to a P-MAAR */
+	assert_int_equal(dmm_maar_detach(m, T0 + 500, NAI, &out), DMM_MAAR_DONE);
+	tick_all(m, T0 + 5500);
+	struct dmm_mh_msg d = sent_pbu();
+	assert_int_equal(d.bu.lifetime, 0);
+	assert_true(d.bu.seq != p.bu.seq);
+	struct dmm_mh_msg a = pba_for(&d, 0, 50);
+	assert_int_equal(in(m, T0 + 5510, CMD, &a), DMM_MAAR_DONE);
+	/* anchored as the refused PBU said; locator mode: MAAR2 hears it directly */
+	assert_ip(act(DMM_MAAR_ACT_TUNNEL_ADD, 0)->peer, MAAR2);
+	assert_ip(act(DMM_MAAR_ACT_BIND_SET, 0)->peer, MAAR2);
+	const struct dmm_maar_action *s = act(DMM_MAAR_ACT_SEND, 0);
+	assert_ip(s->dst, MAAR2);
+	assert_int_equal(s->msg.ba.seq, 7);
+	assert_pfx(s->msg.opt.hnp[0], P1_0);
+	assert_ip(sess(m, NAI).smaar, MAAR2);
+	dmm_maar_free(m);
+}
+
+static void F2_deregistration_retransmitted_three_times_then_removed(void **state)
+{
+	(void)state;
+	for (int answer_late = 0; answer_late < 2; answer_late++) {
+		struct dmm_maar *m =
+		    serving_maar1((struct mcfg){.addr = MAAR1, .pool = POOL1, .rate = 3}, false);
+		struct dmm_mh_msg d = detach_and_dereg(m);
+		static const uint64_t at[] = {1000, 3000, 7000}; /* after the first: 1, 2, 4 s */
+		for (int i = 0; i < 3; i++) {
+			tick_all(m, T0 + 5100 + at[i] - 1);
+			assert_int_equal(count_type(DMM_MAAR_ACT_SEND), 0);
+			tick_all(m, T0 + 5100 + at[i]);
+			struct dmm_mh_msg r = sent_pbu();
+			assert_int_equal(r.bu.seq, d.bu.seq); /* a late PBA to any copy matches */
+			assert_int_equal(r.bu.lifetime, 0);
+			assert_int_equal(r.opt.hi, DMM_MH_HI_UNKNOWN);
+			assert_true(r.opt.ts > d.opt.ts); /* fresh Timestamp */
+			if (answer_late && i == 1) {
+				struct dmm_mh_msg a = pba_for(&r, 0, 0);
+				assert_int_equal(in(m, T0 + 5100 + at[i] + 5, CMD, &a),
+						 DMM_MAAR_DONE);
+				assert_true(has_event(DMM_MAAR_EV_DEREGISTERED));
+				break;
+			}
+		}
+		if (!answer_late) {
+			tick_all(m, T0 + 5100 + 7000 + 8000 - 1);
+			assert_int_equal(dmm_maar_count(m), 1);
+			tick_all(m, T0 + 5100 + 7000 + 8000);
+			assert_int_equal(count_type(DMM_MAAR_ACT_SEND), 0);
+			assert_true(has_event(DMM_MAAR_EV_DEREGISTERED));
+		}
+		assert_int_equal(dmm_maar_count(m), 0);
+		assert_int_equal(dmm_maar_pool_used(m), 1); /* quarantined */
+		dmm_maar_free(m);
+	}
+}
+
+static void F4_forwarded_pbu_older_than_own_registration_changes_nothing(void **state)
+{
+	(void)state;
+	struct dmm_maar *m = new_maar();
+	register_mn(m, T0 + 1000, NAI);
+	/* an older handover (paced, duplicated, reordered): answered 0, nothing changes */
+	struct dmm_mh_msg f = fwd_pbu(NAI, MAAR2, P1_0, P2_0, 4, T0 + 500, LIFE);
+	assert_int_equal(in(m, T0 + 1100, CMD, &f), DMM_MAAR_DONE);
+	assert_int_equal(out.n - (unsigned)count_type(DMM_MAAR_ACT_ARM), 1);
+	const struct dmm_maar_action *s = act(DMM_MAAR_ACT_SEND, 0);
+	assert_int_equal(s->msg.type, DMM_MH_BA);
+	assert_int_equal(s->msg.ba.status, 0);
+	assert_int_equal(s->msg.ba.seq, 4);
+	assert_int_equal(sess(m, NAI).state, DMM_MAAR_S_SERVING);
+	assert_int_equal(dmm_maar_get_stats(m)->pbu_stale, 1);
+	/* a newer one is a real move (detach not seen yet): anchored */
+	f = fwd_pbu(NAI, MAAR2, P1_0, P2_0, 5, T0 + 2000, LIFE);
+	assert_int_equal(in(m, T0 + 2010, CMD, &f), DMM_MAAR_DONE);
+	assert_ip(act(DMM_MAAR_ACT_TUNNEL_ADD, 0)->peer, MAAR2);
+	assert_int_equal(sess(m, NAI).state, DMM_MAAR_S_ANCHOR);
+	/* anchoring: a copy of an older move (to MAAR3) does not undo the newer one */
+	f = fwd_pbu(NAI, MAAR3, P1_0, P3_0, 3, T0 + 1500, LIFE);
+	assert_int_equal(in(m, T0 + 2020, CMD, &f), DMM_MAAR_DONE);
+	assert_int_equal(count_type(DMM_MAAR_ACT_TUNNEL_ADD) + count_type(DMM_MAAR_ACT_BIND_SET),
+			 0);
+	assert_ip(sess(m, NAI).smaar, MAAR2);
+	/* nor does a late de-registration notice from before it */
+	f = fwd_pbu(NAI, MAAR3, P1_0, P3_0, 3, T0 + 1600, 0);
+	assert_int_equal(in(m, T0 + 2030, CMD, &f), DMM_MAAR_DONE);
+	assert_int_equal(count_type(DMM_MAAR_ACT_BIND_DEL), 0);
+	assert_int_equal(sess(m, NAI).state, DMM_MAAR_S_ANCHOR);
+	assert_int_equal(dmm_maar_get_stats(m)->pbu_stale, 3);
+	dmm_maar_free(m);
+}
+
+static void F4_forwarded_pbu_while_own_registration_unanswered_changes_nothing(void **state)
+{
+	(void)state;
+	struct dmm_maar *m = new_maar();
+	assert_int_equal(dmm_maar_attach(m, T0, NAI, LL, &out), DMM_MAAR_DONE);
+	struct dmm_mh_msg p = sent_pbu();
+	/* a CMD retry carries the CMD's clock: newer than the attach, still about the past */
+	struct dmm_mh_msg f = fwd_pbu(NAI, MAAR2, P1_0, P2_0, 4, T0 + 50, LIFE);
+	assert_int_equal(in(m, T0 + 60, CMD, &f), DMM_MAAR_DONE);
+	assert_int_equal(act(DMM_MAAR_ACT_SEND, 0)->msg.ba.status, 0);
+	assert_int_equal(count_type(DMM_MAAR_ACT_TUNNEL_ADD) + count_type(DMM_MAAR_ACT_BIND_SET),
+			 0);
+	assert_int_equal(sess(m, NAI).state, DMM_MAAR_S_REGISTERING);
+	/* the answer to our own PBU still registers the MN */
+	struct dmm_mh_msg a = pba_for(&p, 0, LIFE);
+	assert_int_equal(in(m, T0 + 70, CMD, &a), DMM_MAAR_DONE);
+	assert_true(has_event(DMM_MAAR_EV_REGISTERED));
+	assert_int_equal(sess(m, NAI).state, DMM_MAAR_S_SERVING);
+	dmm_maar_free(m);
+}
+
+static void F4_cmd_cleanup_newer_than_own_registration_reregisters(void **state)
+{
+	(void)state;
+	struct dmm_maar *m =
+	    serving_maar1((struct mcfg){.addr = MAAR1, .pool = POOL1, .rate = 3}, true);
+	/* another MAAR registered (and de-registered) the MN after MAAR1's registration: the
+	 * CMD's lifetime-0 notice reaches MAAR1, where the MN is attached */
+	struct dmm_mh_msg f = fwd_pbu(NAI, MAAR2, P1_0, P2_0, 8, T0 + 3000, 0);
+	assert_int_equal(in(m, T0 + 3010, CMD, &f), DMM_MAAR_DONE);
+	/* the remote anchor (MAAR3) was told to go as well: dropped here */
+	assert_pfx(act(DMM_MAAR_ACT_BIND_DEL, 0)->prefix, P3_0);
+	assert_ip(act(DMM_MAAR_ACT_TUNNEL_DEL, 0)->peer, MAAR3);
+	/* PBA 0 to the notice, then a new registration of the same prefix */
+	assert_int_equal(count_type(DMM_MAAR_ACT_SEND), 2);
+	assert_int_equal(act(DMM_MAAR_ACT_SEND, 0)->msg.type, DMM_MH_BA);
+	const struct dmm_mh_msg *r = &act(DMM_MAAR_ACT_SEND, 1)->msg;
+	assert_int_equal(r->type, DMM_MH_BU);
+	assert_int_equal(r->opt.hi, DMM_MH_HI_MAG_CHANGE);
+	assert_int_equal(r->bu.lifetime, LIFE);
+	assert_pfx(r->opt.hnp[0], P1_0);
+	struct dmm_maar_session s = sess(m, NAI);
+	assert_int_equal(s.state, DMM_MAAR_S_SERVING);
+	assert_int_equal(s.n_remote, 0);
+	/* an old copy (older than the accepted registration) changes nothing */
+	struct dmm_maar *m2 =
+	    serving_maar1((struct mcfg){.addr = MAAR1, .pool = POOL1, .rate = 3}, true);
+	f = fwd_pbu(NAI, MAAR2, P1_0, P2_0, 8, T0 - 10, 0);
+	assert_int_equal(in(m2, T0 + 3010, CMD, &f), DMM_MAAR_DONE);
+	assert_int_equal(out.n - (unsigned)count_type(DMM_MAAR_ACT_ARM), 1);
+	assert_int_equal(sess(m2, NAI).n_remote, 1);
+	dmm_maar_free(m2);
+	dmm_maar_free(m);
+}
+
+static void F5_refresh_time_during_grace_deregisters(void **state)
+{
+	(void)state;
+	struct dmm_maar *m = new_maar();
+	assert_int_equal(dmm_maar_attach(m, T0, NAI, LL, &out), DMM_MAAR_DONE);
+	struct dmm_mh_msg p = sent_pbu();
+	struct dmm_mh_msg a = pba_for(&p, 0, 2); /* 8 s: refresh at 6 s */
+	assert_int_equal(in(m, T0, CMD, &a), DMM_MAAR_DONE);
+	assert_int_equal(dmm_maar_detach(m, T0 + 4000, NAI, &out), DMM_MAAR_DONE);
+	tick_all(m, T0 + 5999);
+	assert_int_equal(count_type(DMM_MAAR_ACT_SEND), 0);
+	tick_all(m, T0 + 6000); /* before the grace end (T0 + 9000) */
+	struct dmm_mh_msg d = sent_pbu();
+	assert_int_equal(d.bu.lifetime, 0);
+	assert_int_equal(d.opt.hi, DMM_MH_HI_UNKNOWN);
+	assert_pfx(act(DMM_MAAR_ACT_BIND_DEL, 0)->prefix, P1_0);
+	assert_int_equal(sess(m, NAI).state, DMM_MAAR_S_DEREGISTERING);
+	assert_int_equal(dmm_maar_get_stats(m)->expirations, 0);
+	dmm_maar_free(m);
+}
+
+static void F6_155_to_registration_retries_another_prefix_bounded(void **state)
+{
+	(void)state;
+	struct dmm_maar *m = new_maar();
+	assert_int_equal(dmm_maar_attach(m, T0, NAI, LL, &out), DMM_MAAR_DONE);
+	struct dmm_mh_msg p = sent_pbu();
+	assert_pfx(p.opt.hnp[0], P1_0);
+	const char *want[] = {"2001:db8:1:1::/64", "2001:db8:1:2::/64", "2001:db8:1:3::/64"};
+	for (int i = 0; i < 3; i++) {
+		struct dmm_mh_msg a =
+		    pba_for(&p, DMM_MH_ST_NOT_AUTHORIZED_FOR_HOME_NETWORK_PREFIX, 0);
+		assert_int_equal(in(m, T0 + 500 * (i + 1), CMD, &a),
+				 DMM_MAAR_DONE); /* paced: 3/s */
+		assert_true(has_event(DMM_MAAR_EV_REJECTED));
+		struct dmm_mh_msg n = sent_pbu();
+		assert_pfx(n.opt.hnp[0], pfx(want[i])); /* never the refused prefix again */
+		assert_true(n.bu.seq != p.bu.seq);
+		assert_int_equal(n.opt.hi, DMM_MH_HI_NEW_IFACE);
+		assert_int_equal(n.bu.lifetime, LIFE);
+		assert_int_equal(
+		    count_type(DMM_MAAR_ACT_BIND_SET) + count_type(DMM_MAAR_ACT_ADVERTISE), 0);
+		assert_int_equal(sess(m, NAI).state, DMM_MAAR_S_REGISTERING);
+		assert_int_equal(dmm_maar_pool_used(m), 1); /* never advertised: back at once */
+		p = n;
+	}
+	assert_int_equal(dmm_maar_get_stats(m)->prefix_retried, 3);
+	/* the fourth refusal ends it */
+	struct dmm_mh_msg a = pba_for(&p, DMM_MH_ST_NOT_AUTHORIZED_FOR_HOME_NETWORK_PREFIX, 0);
+	assert_int_equal(in(m, T0 + 2000, CMD, &a), DMM_MAAR_DONE);
+	assert_int_equal(count_type(DMM_MAAR_ACT_SEND), 0);
+	struct dmm_maar_session s;
+	assert_int_equal(dmm_maar_lookup(m, NAI, &s), -ENOENT);
+	assert_int_equal(dmm_maar_pool_used(m), 0);
+	dmm_maar_free(m);
+}
+
+static void F7_anchor_dereg_refused_157_or_156_is_retried_not_removed(void **state)
+{
+	(void)state;
+	static const uint8_t st[] = {DMM_MH_ST_TIMESTAMP_LOWER_THAN_PREV_ACCEPTED,
+				     DMM_MH_ST_TIMESTAMP_MISMATCH};
+	for (int k = 0; k < 2; k++) {
+		struct dmm_maar *m = serving_maar1(
+		    (struct mcfg){.addr = MAAR1, .pool = POOL1, .rate = 3, .variant = 2}, false);
+		struct dmm_mh_msg f = fwd_pbu(NAI, MAAR2, P1_0, P2_0, 5, T0 + 20, 10);
+		assert_int_equal(in(m, T0 + 20, CMD, &f), DMM_MAAR_DONE);
+		uint64_t exp = T0 + 20 + 40000;
+		tick_all(m, exp);
+		struct dmm_mh_msg d = sent_pbu();
+		assert_int_equal(d.bu.lifetime, 0);
+		struct dmm_mh_msg a = pba_for(&d, st[k], 0);
+		assert_int_equal(in(m, exp + 10, CMD, &a), DMM_MAAR_DONE);
+		assert_int_equal(count_type(DMM_MAAR_ACT_BIND_DEL), 0);
+		assert_int_equal(sess(m, NAI).state, DMM_MAAR_S_ANCHOR_DEREG);
+		/* retried on the back-off with a fresh Timestamp */
+		tick_all(m, exp + 1000);
+		struct dmm_mh_msg r = sent_pbu();
+		assert_int_equal(r.bu.seq, d.bu.seq);
+		assert_true(r.opt.ts > d.opt.ts);
+		a = pba_for(&r, 0, 25); /* renewed */
+		assert_int_equal(in(m, exp + 1010, CMD, &a), DMM_MAAR_DONE);
+		struct dmm_maar_session s = sess(m, NAI);
+		assert_int_equal(s.state, DMM_MAAR_S_ANCHOR);
+		assert_int_equal(s.expire_ms, exp + 1010 + 100000);
+		dmm_maar_free(m);
+	}
+}
+
+static void registration_pba_after_detach_is_taken_and_grace_deregisters(void **state)
+{
+	(void)state;
+	struct dmm_maar *m = new_maar();
+	assert_int_equal(dmm_maar_attach(m, T0, NAI, LL, &out), DMM_MAAR_DONE);
+	struct dmm_mh_msg p = sent_pbu();
+	assert_int_equal(dmm_maar_detach(m, T0 + 5, NAI, &out), DMM_MAAR_DONE);
+	/* the CMD registered the MN: the answer is taken (the grace must end it properly) */
+	struct dmm_mh_msg a = pba_for(&p, 0, LIFE);
+	assert_int_equal(in(m, T0 + 20, CMD, &a), DMM_MAAR_DONE);
+	assert_true(has_event(DMM_MAAR_EV_REGISTERED));
+	assert_int_equal(sess(m, NAI).state, DMM_MAAR_S_DETACHED);
+	tick_all(m, T0 + 5005);
+	struct dmm_mh_msg d = sent_pbu();
+	assert_int_equal(d.bu.lifetime, 0);
+	assert_pfx(act(DMM_MAAR_ACT_BIND_DEL, 0)->prefix, P1_0);
+	dmm_maar_free(m);
+}
+
+static void locator_direct_pba_during_grace_is_kept(void **state)
+{
+	(void)state;
+	struct dmm_maar *m = new_maar_x(
+	    (struct mcfg){.addr = MAAR2, .pool = POOL2, .rate = 3, .mode = DMM_MAAR_CMD_LOCATOR});
+	assert_int_equal(dmm_maar_attach(m, T0, NAI, LL, &out), DMM_MAAR_DONE);
+	struct dmm_mh_msg p = sent_pbu();
+	struct dmm_mh_msg a = pba_for(&p, 0, LIFE);
+	assert_int_equal(in(m, T0 + 10, CMD, &a), DMM_MAAR_DONE);
+	assert_int_equal(dmm_maar_detach(m, T0 + 20, NAI, &out), DMM_MAAR_DONE);
+	struct dmm_mh_msg d = pba_for(&p, 0, LIFE);
+	d.opt.hnp[0] = P1_0;
+	assert_int_equal(in(m, T0 + 30, MAAR1, &d), DMM_MAAR_DONE);
+	assert_ip(act(DMM_MAAR_ACT_TUNNEL_ADD, 0)->peer, MAAR1);
+	assert_int_equal(sess(m, NAI).n_remote, 1);
 	dmm_maar_free(m);
 }
 
@@ -1819,6 +2195,18 @@ int main(void)
 	    cmocka_unit_test(cmd_restarted_reregisters_every_served_mn_paced),
 	    cmocka_unit_test(tick_overflow_returns_more_with_arm_now_and_loses_nothing),
 	    cmocka_unit_test(mismatching_pba_to_deregistration_does_not_stop_removal),
+	    cmocka_unit_test(F1_dereg_pba_with_lifetime_renews_anchor),
+	    cmocka_unit_test(F1_renewal_after_a_returning_mn_left_keeps_its_tunnel),
+	    cmocka_unit_test(F1_renewal_applies_the_forwarded_pbu_refused_while_attached),
+	    cmocka_unit_test(F2_deregistration_retransmitted_three_times_then_removed),
+	    cmocka_unit_test(F4_forwarded_pbu_older_than_own_registration_changes_nothing),
+	    cmocka_unit_test(F4_forwarded_pbu_while_own_registration_unanswered_changes_nothing),
+	    cmocka_unit_test(F4_cmd_cleanup_newer_than_own_registration_reregisters),
+	    cmocka_unit_test(F5_refresh_time_during_grace_deregisters),
+	    cmocka_unit_test(F6_155_to_registration_retries_another_prefix_bounded),
+	    cmocka_unit_test(F7_anchor_dereg_refused_157_or_156_is_retried_not_removed),
+	    cmocka_unit_test(registration_pba_after_detach_is_taken_and_grace_deregisters),
+	    cmocka_unit_test(locator_direct_pba_during_grace_is_kept),
 	    cmocka_unit_test(malformed_inputs_ignored_and_counted),
 	    cmocka_unit_test(config_validation),
 	    cmocka_unit_test(domain_relay_registration_handover_return_leave),
