@@ -135,10 +135,101 @@ static void parse_mode(struct ctx *c, const yaml_node_t *n)
 	error_at(c, n, "mode", "expected relay, locator or proxy, got \"%s\"", s);
 }
 
-static void parse_maars(struct ctx *c, const yaml_node_t *n)
+/* A pool prefix: length CMD_CFG_POOL_LEN_MIN..MAX, no host bits (same messages as the MAAR
+ * loader's prefixes: the length is checked first). */
+static int get_pool_prefix(struct ctx *c, const yaml_node_t *n, struct dmm_prefix *out)
+{
+	char buf[DMM_PFX_STRLEN];
+	struct dmm_prefix p;
+	const char *s = scalar(c, n, NULL);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	rc = dmm_prefix_parse(s, &p);
+	if (rc < 0 && rc != -EDOM) {
+		error_at(c, n, NULL, "not an IPv6 prefix (address/length): \"%s\"", s);
+		return -1;
+	}
+	if (p.len < CMD_CFG_POOL_LEN_MIN || p.len > CMD_CFG_POOL_LEN_MAX) {
+		error_at(c, n, NULL, "prefix length must be %u..%u, got /%u", CMD_CFG_POOL_LEN_MIN,
+			 CMD_CFG_POOL_LEN_MAX, p.len);
+		return -1;
+	}
+	if (rc == -EDOM) {
+		dmm_ip6_mask(&p.addr, p.len);
+		error_at(c, n, NULL, "host bits set past /%u (did you mean %s?)", p.len,
+			 dmm_prefix_fmt(&p, buf));
+		return -1;
+	}
+	*out = p;
+	return 0;
+}
+
+/* Where each accepted pool prefix came from, for overlap messages. */
+struct pool_src {
+	unsigned maar; /* index in the maars list of the file */
+	unsigned k;    /* index in that MAAR's pool */
+};
+
+/* pool: a list of prefixes owned by one MAAR. [M28, RFC 8885 §3.1] each MAAR owns its pool
+ * exclusively, so a prefix overlapping any earlier one (another MAAR's, or the same pool's) is
+ * an error naming both entries. */
+static void parse_pool(struct ctx *c, const yaml_node_t *n, unsigned maar, struct pool_src *src)
 {
 	struct cmd_config *cfg = c->cfg;
+	yaml_node_item_t *items;
 	size_t count;
+	char buf[DMM_PFX_STRLEN];
+
+	if (!expect(c, n, NULL, YAML_SEQUENCE_NODE))
+		return;
+	items = n->data.sequence.items.start;
+	count = (size_t)(n->data.sequence.items.top - items);
+	if (count == 0) {
+		error_at(c, n, NULL,
+			 "an empty pool allows nothing: give prefixes, or drop the key "
+			 "to allow any prefix");
+		return;
+	}
+	if (count > CMD_CFG_MAX_POOL_PER_MAAR) {
+		error_at(c, n, NULL, "%zu prefixes, at most %u", count, CMD_CFG_MAX_POOL_PER_MAAR);
+		return;
+	}
+	for (size_t k = 0; k < count; k++) {
+		const yaml_node_t *item = node_at(c, items[k]);
+		struct dmm_prefix p;
+		size_t old = dmm_yaml_push_index(&c->y, k);
+		bool bad = get_pool_prefix(c, item, &p) < 0;
+
+		for (unsigned j = 0; !bad && j < cfg->n_pool; j++) {
+			if (!dmm_prefix_overlap(&cfg->pool[j], &p))
+				continue;
+			error_at(c, item, NULL, "%s overlaps maars[%u].pool[%u] (%s)",
+				 dmm_prefix_fmt(&p, buf), src[j].maar, src[j].k,
+				 dmm_prefix_fmt(&cfg->pool[j], (char[DMM_PFX_STRLEN]){0}));
+			bad = true;
+		}
+		if (!bad && cfg->n_pool >= CMD_CFG_MAX_POOL_TOTAL) {
+			error_at(c, item, NULL, "more than %u pool prefixes in all",
+				 CMD_CFG_MAX_POOL_TOTAL);
+			bad = true;
+		}
+		if (!bad) {
+			src[cfg->n_pool] = (struct pool_src){.maar = maar, .k = (unsigned)k};
+			cfg->pool[cfg->n_pool++] = p;
+		}
+		dmm_yaml_pop(&c->y, old);
+	}
+}
+
+/* maars: each entry an address, or {address: ADDR, pool: [PREFIX, ...]}. */
+static void parse_maars(struct ctx *c, const yaml_node_t *n)
+{
+	static const char *const keys[] = {"address", "pool"};
+	struct cmd_config *cfg = c->cfg;
+	struct pool_src *src = NULL;
+	size_t count, n_pool = 0;
 	yaml_node_item_t *items;
 
 	if (!expect(c, n, "maars", YAML_SEQUENCE_NODE))
@@ -153,81 +244,132 @@ static void parse_maars(struct ctx *c, const yaml_node_t *n)
 		error_at(c, n, "maars", "%zu entries, at most %u", count, CMD_CFG_MAX_MAARS);
 		return;
 	}
+	for (size_t i = 0; i < count; i++) { /* room for every pool prefix (upper bound) */
+		const yaml_node_t *item = node_at(c, items[i]);
+		for (yaml_node_pair_t *p =
+			 item->type == YAML_MAPPING_NODE ? item->data.mapping.pairs.start : NULL;
+		     p != NULL && p < item->data.mapping.pairs.top; p++) {
+			const yaml_node_t *v = node_at(c, p->value);
+			if (v->type == YAML_SEQUENCE_NODE)
+				n_pool += (size_t)(v->data.sequence.items.top -
+						   v->data.sequence.items.start);
+		}
+	}
+	if (n_pool > CMD_CFG_MAX_POOL_TOTAL + CMD_CFG_MAX_POOL_PER_MAAR)
+		n_pool = CMD_CFG_MAX_POOL_TOTAL + CMD_CFG_MAX_POOL_PER_MAAR;
 	cfg->maars = calloc(count, sizeof(*cfg->maars));
-	if (cfg->maars == NULL) {
+	cfg->pool_first = calloc(count, sizeof(*cfg->pool_first));
+	cfg->pool_n = calloc(count, sizeof(*cfg->pool_n));
+	cfg->pool = calloc(n_pool ? n_pool : 1, sizeof(*cfg->pool));
+	src = calloc(n_pool ? n_pool : 1, sizeof(*src));
+	if (cfg->maars == NULL || cfg->pool_first == NULL || cfg->pool_n == NULL ||
+	    cfg->pool == NULL || src == NULL) {
 		error_at(c, n, "maars", "out of memory");
+		free(src);
 		return;
 	}
+	size_t old_maars = dmm_yaml_push_key(&c->y, "maars");
 	for (size_t i = 0; i < count; i++) {
-		const yaml_node_t *item = node_at(c, items[i]);
+		const yaml_node_t *item = node_at(c, items[i]), *addr = item;
+		yaml_node_t *v[2] = {NULL, NULL};
 		struct dmm_ip6 a;
-		char key[32];
-		int dup;
+		unsigned first = cfg->n_pool;
+		int dup, rc;
 
-		snprintf(key, sizeof(key), "maars[%zu]", i);
-		if (get_addr(c, item, key, &a) <= 0)
-			continue;
-		dup = cmd_config_maar_index(cfg, &a);
-		if (dup >= 0) {
-			error_at(c, item, key, "duplicate of maars[%d]", dup);
-			continue;
+		size_t old = dmm_yaml_push_index(&c->y, i);
+		if (item->type == YAML_MAPPING_NODE) {
+			if (!get_fields(c, item, NULL, keys, 2, v) ||
+			    !require(c, item, keys[0], v[0])) {
+				dmm_yaml_pop(&c->y, old);
+				continue;
+			}
+			addr = v[0];
+			if (v[1] != NULL) {
+				size_t o2 = dmm_yaml_push_key(&c->y, keys[1]);
+				parse_pool(c, v[1], (unsigned)i, src);
+				dmm_yaml_pop(&c->y, o2);
+			}
 		}
+		const char *akey = v[0] != NULL ? keys[0] : NULL;
+		rc = get_addr(c, addr, akey, &a);
+		dup = rc > 0 ? cmd_config_maar_index(cfg, &a) : -1;
+		if (dup >= 0)
+			error_at(c, addr, akey, "duplicate of maars[%d]", dup);
+		dmm_yaml_pop(&c->y, old);
+		if (rc <= 0 || dup >= 0)
+			continue;
+		cfg->pool_first[cfg->n_maars] = first;
+		cfg->pool_n[cfg->n_maars] = cfg->n_pool - first;
 		cfg->maars[cfg->n_maars++] = a;
 	}
+	dmm_yaml_pop(&c->y, old_maars);
+	free(src);
 }
 
 static void parse_lifetime(struct ctx *c, const yaml_node_t *n)
 {
-	static const char *const keys[] = {"default_s", "max_s"};
-	yaml_node_t *v[2];
-	int d, m;
+	static const char *const keys[] = {"max_s"};
+	yaml_node_t *v[1];
 
 	if (!present(n))
 		return;
 	size_t old = dmm_yaml_push_key(&c->y, "lifetime");
-	if (get_fields(c, n, NULL, keys, 2, v)) {
-		d = get_uint(c, v[0], keys[0], 1, CMD_CFG_LIFETIME_MAX_S,
-			     &c->cfg->lifetime_default_s);
-		m = get_uint(c, v[1], keys[1], 1, CMD_CFG_LIFETIME_MAX_S, &c->cfg->lifetime_max_s);
-		if (d < 0 || m < 0 || c->cfg->lifetime_default_s <= c->cfg->lifetime_max_s)
-			; /* consistent, or already reported */
-		else if (v[0] != NULL)
-			error_at(c, v[0], keys[0], "%u is larger than lifetime.max_s (%u)",
-				 c->cfg->lifetime_default_s, c->cfg->lifetime_max_s);
-		else
-			error_at(c, v[1], keys[1], "%u is smaller than lifetime.default_s (%u)",
-				 c->cfg->lifetime_max_s, c->cfg->lifetime_default_s);
-	}
+	if (get_fields(c, n, NULL, keys, 1, v))
+		get_uint(c, v[0], keys[0], 1, CMD_CFG_LIFETIME_MAX_S, &c->cfg->lifetime_max_s);
 	dmm_yaml_pop(&c->y, old);
 }
 
+/* timers: RFC 5213 §9.1 and RFC 6275 §12 constants. max_bindack_ms below initial_bindack_ms
+ * (either given, or the other's default) is an error at the key that was given. */
 static void parse_timers(struct ctx *c, const yaml_node_t *n)
 {
-	static const char *const keys[] = {"relay_aggregation_ms", "min_delay_before_bce_delete_ms",
-					   "timestamp_window_ms"};
-	yaml_node_t *v[3];
+	enum { RELAY, BCE_DELETE, TS_WINDOW, INIT_BA, MAX_BA, RATE, N };
+	static const char *const keys[N] = {
+	    "relay_aggregation_ms", "min_delay_before_bce_delete_ms",
+	    "timestamp_window_ms",  "initial_bindack_ms",
+	    "max_bindack_ms",	    "max_update_rate"};
+	struct cmd_config *cfg = c->cfg;
+	yaml_node_t *v[N];
 
 	if (!present(n))
 		return;
 	size_t old = dmm_yaml_push_key(&c->y, "timers");
-	if (get_fields(c, n, NULL, keys, 3, v)) {
-		get_uint(c, v[0], keys[0], 0, 60000, &c->cfg->relay_aggregation_ms);
-		get_uint(c, v[1], keys[1], 0, 3600000, &c->cfg->min_delay_before_bce_delete_ms);
-		get_uint(c, v[2], keys[2], 1, 60000, &c->cfg->timestamp_window_ms);
+	if (get_fields(c, n, NULL, keys, N, v)) {
+		get_uint(c, v[RELAY], keys[RELAY], 0, 60000, &cfg->relay_aggregation_ms);
+		get_uint(c, v[BCE_DELETE], keys[BCE_DELETE], 0, 3600000,
+			 &cfg->min_delay_before_bce_delete_ms);
+		get_uint(c, v[TS_WINDOW], keys[TS_WINDOW], 1, 60000, &cfg->timestamp_window_ms);
+		int i = get_uint(c, v[INIT_BA], keys[INIT_BA], CMD_CFG_BINDACK_MIN_MS,
+				 CMD_CFG_INITIAL_BINDACK_MAX_MS, &cfg->initial_bindack_ms);
+		int m = get_uint(c, v[MAX_BA], keys[MAX_BA], CMD_CFG_BINDACK_MIN_MS,
+				 CMD_CFG_MAX_BINDACK_MAX_MS, &cfg->max_bindack_ms);
+		if (i < 0 || m < 0 || cfg->max_bindack_ms >= cfg->initial_bindack_ms)
+			; /* consistent, or already reported */
+		else if (v[MAX_BA] != NULL)
+			error_at(c, v[MAX_BA], keys[MAX_BA],
+				 "%u is smaller than initial_bindack_ms (%u)", cfg->max_bindack_ms,
+				 cfg->initial_bindack_ms);
+		else
+			error_at(c, v[INIT_BA], keys[INIT_BA],
+				 "%u is larger than max_bindack_ms (%u)", cfg->initial_bindack_ms,
+				 cfg->max_bindack_ms);
+		get_uint(c, v[RATE], keys[RATE], 0, CMD_CFG_MAX_UPDATE_RATE, &cfg->max_update_rate);
 	}
 	dmm_yaml_pop(&c->y, old);
 }
 
 static void parse_limits(struct ctx *c, const yaml_node_t *n)
 {
-	static const char *const keys[] = {"mns"};
-	yaml_node_t *v[1];
+	static const char *const keys[] = {"mns", "paced"};
+	yaml_node_t *v[2];
 
 	if (!present(n))
 		return;
 	size_t old = dmm_yaml_push_key(&c->y, "limits");
-	if (get_fields(c, n, NULL, keys, 1, v))
+	if (get_fields(c, n, NULL, keys, 2, v)) {
 		get_uint(c, v[0], keys[0], 1, CMD_CFG_MAX_MNS, &c->cfg->max_mns);
+		get_uint(c, v[1], keys[1], 1, CMD_CFG_MAX_PACED, &c->cfg->max_paced);
+	}
 	dmm_yaml_pop(&c->y, old);
 }
 
@@ -340,12 +482,15 @@ static void defaults(struct cmd_config *cfg, const char *name)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->file, sizeof(cfg->file), "%s", name);
-	cfg->lifetime_default_s = CMD_CFG_DEF_LIFETIME_S;
 	cfg->lifetime_max_s = CMD_CFG_DEF_LIFETIME_MAX_S;
 	cfg->relay_aggregation_ms = CMD_CFG_DEF_RELAY_AGG_MS;
 	cfg->min_delay_before_bce_delete_ms = CMD_CFG_DEF_BCE_DELETE_MS;
 	cfg->timestamp_window_ms = CMD_CFG_DEF_TS_WINDOW_MS;
 	cfg->max_mns = CMD_CFG_DEF_MNS;
+	cfg->initial_bindack_ms = CMD_CFG_DEF_INITIAL_BINDACK_MS;
+	cfg->max_bindack_ms = CMD_CFG_DEF_MAX_BINDACK_MS;
+	cfg->max_update_rate = CMD_CFG_DEF_MAX_UPDATE_RATE;
+	cfg->max_paced = CMD_CFG_DEF_PACED;
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", CMD_CFG_DEF_SOCKET);
 	cfg->hb_interval_s = CMD_CFG_DEF_HB_INTERVAL_S;
 	cfg->hb_missing_allowed = CMD_CFG_DEF_HB_MISSING;
@@ -385,6 +530,9 @@ int cmd_config_load_buf(const char *name, const char *buf, size_t len, struct cm
 void cmd_config_free(struct cmd_config *cfg)
 {
 	free(cfg->maars);
+	free(cfg->pool_first);
+	free(cfg->pool_n);
+	free(cfg->pool);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -16,14 +16,30 @@
 #define CMD_CFG_SOCK_PATH_MAX  108    /* sizeof(sockaddr_un.sun_path) */
 #define CMD_CFG_LIFETIME_MAX_S 262140 /* 0xffff units of 4 s (RFC 6275 §6.1.7) */
 
+/* Per-MAAR prefix pools (M28, RFC 8885 §3.1): at most this many prefixes per MAAR and in all
+ * (the overlap check compares every pair). */
+#define CMD_CFG_MAX_POOL_PER_MAAR 64
+#define CMD_CFG_MAX_POOL_TOTAL	  16384
+#define CMD_CFG_POOL_LEN_MIN	  1
+#define CMD_CFG_POOL_LEN_MAX	  64 /* a pool holds at least one /64 */
+
 /* Defaults (PROTOCOL.md §3.6). */
-#define CMD_CFG_DEF_LIFETIME_S	   3600
 #define CMD_CFG_DEF_LIFETIME_MAX_S 86400
 #define CMD_CFG_DEF_RELAY_AGG_MS   1000	 /* relay PBA collection timeout; 0 = wait for all */
 #define CMD_CFG_DEF_BCE_DELETE_MS  10000 /* MinDelayBeforeBCEDelete, RFC 5213 §9.1 */
 #define CMD_CFG_DEF_TS_WINDOW_MS   300	 /* TimestampValidityWindow, RFC 5213 §9.1 */
 #define CMD_CFG_DEF_MNS		   65536
-#define CMD_CFG_DEF_SOCKET	   "/run/dmm-cmd.sock"
+/* Forwarded-PBU retransmission and pacing (RFC 6275 §12, RFC 8885 §3.6). */
+#define CMD_CFG_DEF_INITIAL_BINDACK_MS 1000  /* INITIAL_BINDACK_TIMEOUT */
+#define CMD_CFG_DEF_MAX_BINDACK_MS     32000 /* MAX_BINDACK_TIMEOUT */
+#define CMD_CFG_BINDACK_MIN_MS	       10
+#define CMD_CFG_INITIAL_BINDACK_MAX_MS 60000
+#define CMD_CFG_MAX_BINDACK_MAX_MS     3600000
+#define CMD_CFG_DEF_MAX_UPDATE_RATE    3 /* MAX_UPDATE_RATE: PBUs/s per destination */
+#define CMD_CFG_MAX_UPDATE_RATE	       8 /* = DMM_CMD_MAX_UPDATE_RATE (checked by the engine) */
+#define CMD_CFG_DEF_PACED	       65536
+#define CMD_CFG_MAX_PACED	       (16u * 1024 * 1024)
+#define CMD_CFG_DEF_SOCKET	       "/run/dmm-cmd.sock"
 /* Heartbeat (RFC 5847 §5): HEARTBEAT_INTERVAL 60 s, SHOULD NOT be < 30 s or > 3600 s;
  * MISSING_HEARTBEATS_ALLOWED 3. */
 #define CMD_CFG_DEF_HB_INTERVAL_S 60
@@ -47,12 +63,20 @@ struct cmd_config {
 	enum cmd_mode mode;
 	struct dmm_ip6 *maars; /* allowed MAARs (unique); PBUs from anyone else are dropped */
 	unsigned n_maars;
-	uint32_t lifetime_default_s; /* granted when the PBU asks for more than max, see sm */
-	uint32_t lifetime_max_s;
+	/* Prefix pool of maars[i]: pool[pool_first[i] .. pool_first[i] + pool_n[i]); pool_n[i] = 0
+	 * means any prefix. Pools of different MAARs never overlap (RFC 8885 §3.1). */
+	unsigned *pool_first, *pool_n; /* parallel to maars */
+	struct dmm_prefix *pool;
+	unsigned n_pool;
+	uint32_t lifetime_max_s; /* granted lifetime = min(requested, this) */
 	uint32_t relay_aggregation_ms;
 	uint32_t min_delay_before_bce_delete_ms;
 	uint32_t timestamp_window_ms;
-	uint32_t max_mns; /* limits.mns: binding cache capacity */
+	uint32_t initial_bindack_ms; /* first retransmission of a forwarded PBU */
+	uint32_t max_bindack_ms;     /* back-off cap, >= initial_bindack_ms */
+	uint32_t max_update_rate;    /* PBUs per second per destination; 0 = unlimited */
+	uint32_t max_mns;	     /* limits.mns: binding cache capacity */
+	uint32_t max_paced;	     /* limits.paced: PBUs held back by pacing, at most */
 	char control_socket[CMD_CFG_SOCK_PATH_MAX];
 	/* heartbeat: RFC 5847 with every configured MAAR */
 	uint32_t hb_interval_s;			/* HEARTBEAT_INTERVAL */

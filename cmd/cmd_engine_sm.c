@@ -5,6 +5,7 @@
  * carry bce_count. */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -18,6 +19,9 @@ struct maar_ix {
 	struct dmm_ip6 addr;
 	unsigned idx;
 };
+
+_Static_assert(CMD_CFG_MAX_UPDATE_RATE == DMM_CMD_MAX_UPDATE_RATE,
+	       "timers.max_update_rate is bounded by the state machine's limit");
 
 struct cmd_engine {
 	struct dmm_cmd *sm;
@@ -51,6 +55,9 @@ struct cmd_engine *cmd_engine_create(const struct cmd_config *cfg, uint64_t now_
 	for (unsigned i = 0; i < cfg->n_maars; i++) {
 		peers[i].addr = cfg->maars[i];
 		peers[i].proxy_reg = true;
+		/* M28: PBUs for prefixes outside the pool get 155 (copied by dmm_cmd_new) */
+		peers[i].n_pool = cfg->pool_n != NULL ? cfg->pool_n[i] : 0;
+		peers[i].pool = peers[i].n_pool ? &cfg->pool[cfg->pool_first[i]] : NULL;
 	}
 	dmm_cmd_config_default(&sc);
 	sc.addr = cfg->address;
@@ -64,6 +71,10 @@ struct cmd_engine *cmd_engine_create(const struct cmd_config *cfg, uint64_t now_
 	sc.min_delay_bce_delete_ms = cfg->min_delay_before_bce_delete_ms;
 	sc.ts_window_ms = cfg->timestamp_window_ms;
 	sc.max_mns = cfg->max_mns;
+	sc.initial_bindack_ms = cfg->initial_bindack_ms;
+	sc.max_bindack_ms = cfg->max_bindack_ms;
+	sc.max_update_rate = (uint8_t)cfg->max_update_rate;
+	sc.max_paced = cfg->max_paced;
 	if (getrandom(&sc.hash_seed, sizeof(sc.hash_seed), 0) != (ssize_t)sizeof(sc.hash_seed))
 		sc.hash_seed = now_ms ^ (uint64_t)(uintptr_t)e;
 	e->sm = dmm_cmd_new(&sc, &err); /* copies the peers */
@@ -141,30 +152,83 @@ bool cmd_engine_tick(struct cmd_engine *e, uint64_t now_ms, struct cmd_actions *
 	return rc == DMM_CMD_MORE;
 }
 
+/* Every counter of struct dmm_cmd_stats but rejected[] (below), by JSON name: one table so the
+ * reply cannot drift from the struct. The rx ones are prefixed "engine_" (the shell has its own
+ * rx). A field added to the struct must be added here: the _Static_assert counts them. */
+#define CMD_STATS(X)                                                                               \
+	X(engine_rx_pbu, rx_pbu)                                                                   \
+	X(engine_rx_pba, rx_pba)                                                                   \
+	X(engine_rx_other, rx_other)                                                               \
+	X(drop_unknown_peer, drop_unknown_peer)                                                    \
+	X(drop_not_pbu_pba, drop_not_pbu_pba)                                                      \
+	X(drop_dereg_unknown, drop_dereg_unknown)                                                  \
+	X(drop_dereg_stranger, drop_dereg_stranger)                                                \
+	X(drop_pba_unmatched, drop_pba_unmatched)                                                  \
+	X(registrations, registrations)                                                            \
+	X(handovers, handovers)                                                                    \
+	X(refreshes, refreshes)                                                                    \
+	X(deregistrations, deregistrations)                                                        \
+	X(renewals, renewals)                                                                      \
+	X(expired, expired)                                                                        \
+	X(deleted, deleted)                                                                        \
+	X(relay_timeouts, relay_timeouts)                                                          \
+	X(relay_late_pbas, relay_late_pbas)                                                        \
+	X(relay_superseded, relay_superseded)                                                      \
+	X(pmaar_evicted, pmaar_evicted)                                                            \
+	X(paced, paced)                                                                            \
+	X(retransmits, retransmits)                                                                \
+	X(retx_given_up, retx_given_up)                                                            \
+	X(paced_full, paced_full)                                                                  \
+	X(paced_overflow, paced_overflow)                                                          \
+	X(refresh_absorbed, refresh_absorbed)                                                      \
+	X(paced_stale, paced_stale)                                                                \
+	X(expiry_notices, expiry_notices)
+
+static const struct {
+	const char *name;
+	size_t off;
+} stats_table[] = {
+#define X(json, field) {#json, offsetof(struct dmm_cmd_stats, field)},
+    CMD_STATS(X)
+#undef X
+};
+
+#define X(json, field) +1
+_Static_assert(sizeof(struct dmm_cmd_stats) == (0 CMD_STATS(X)) * sizeof(uint64_t) +
+						   sizeof(((struct dmm_cmd_stats *)0)->rejected),
+	       "struct dmm_cmd_stats has a counter missing from CMD_STATS");
+#undef X
+
 void cmd_engine_stats_json(const struct cmd_engine *e, FILE *out)
 {
 	const struct dmm_cmd_stats *s = dmm_cmd_get_stats(e->sm);
 	uint64_t accepted = 0, rejected = 0;
+	bool first = true;
 
 	for (unsigned i = 0; i < 256; i++) /* "rejected" is per status, accepted ones too */
 		*(dmm_mh_status_accepted((uint8_t)i) ? &accepted : &rejected) += s->rejected[i];
-#define U(x) (unsigned long long)(x)
 	fprintf(out,
-		",\"bce_count\":%u,\"engine_errors\":%llu,\"engine_rx_pbu\":%llu,"
-		"\"engine_rx_pba\":%llu,\"engine_rx_other\":%llu,\"drop_unknown_peer\":%llu,"
-		"\"drop_not_pbu_pba\":%llu,\"drop_dereg_unknown\":%llu,"
-		"\"drop_dereg_stranger\":%llu,\"drop_pba_unmatched\":%llu,\"pba_accepted\":%llu,"
-		"\"pba_rejected\":%llu,\"registrations\":%llu,\"handovers\":%llu,"
-		"\"refreshes\":%llu,\"deregistrations\":%llu,\"renewals\":%llu,\"expired\":%llu,"
-		"\"deleted\":%llu,\"relay_timeouts\":%llu,\"relay_late_pbas\":%llu,"
-		"\"relay_superseded\":%llu,\"pmaar_evicted\":%llu",
-		dmm_cmd_count(e->sm), U(e->errors), U(s->rx_pbu), U(s->rx_pba), U(s->rx_other),
-		U(s->drop_unknown_peer), U(s->drop_not_pbu_pba), U(s->drop_dereg_unknown),
-		U(s->drop_dereg_stranger), U(s->drop_pba_unmatched), U(accepted), U(rejected),
-		U(s->registrations), U(s->handovers), U(s->refreshes), U(s->deregistrations),
-		U(s->renewals), U(s->expired), U(s->deleted), U(s->relay_timeouts),
-		U(s->relay_late_pbas), U(s->relay_superseded), U(s->pmaar_evicted));
-#undef U
+		",\"bce_count\":%u,\"engine_errors\":%llu,\"pba_accepted\":%llu,"
+		"\"pba_rejected\":%llu",
+		dmm_cmd_count(e->sm), (unsigned long long)e->errors, (unsigned long long)accepted,
+		(unsigned long long)rejected);
+	for (size_t i = 0; i < sizeof(stats_table) / sizeof(stats_table[0]); i++) {
+		uint64_t v;
+
+		memcpy(&v, (const char *)s + stats_table[i].off, sizeof(v));
+		fprintf(out, ",\"%s\":%llu", stats_table[i].name, (unsigned long long)v);
+	}
+	/* PBAs sent by status (RFC 5213 §8.9, 155 = prefix outside the MAAR's pool, M28), the
+	 * ones sent only: {"0":12,"155":1}. */
+	fputs(",\"pba_status\":{", out);
+	for (unsigned i = 0; i < 256; i++) {
+		if (!s->rejected[i])
+			continue;
+		fprintf(out, "%s\"%u\":%llu", first ? "" : ",", i,
+			(unsigned long long)s->rejected[i]);
+		first = false;
+	}
+	fputc('}', out);
 }
 
 /* A JSON string for an NAI: valid UTF-8 sequences pass through; '"', '\\' and control

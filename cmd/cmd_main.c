@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <linux/sock_diag.h> /* SK_MEMINFO_DROPS */
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -489,6 +490,16 @@ static void write_stats(struct daemon *d, FILE *f)
 	fprintf(f, "\"other\":%llu},\"tx\":%llu,\"tx_errors\":%llu,\"timer_ticks\":%llu",
 		(unsigned long long)s->rx_bad_other, (unsigned long long)s->tx,
 		(unsigned long long)s->tx_errors, (unsigned long long)s->timer_ticks);
+	/* The kernel verifies MH checksums (IPV6_CHECKSUM): a bad one is dropped inside recvmsg
+	 * and never reaches rx_bad. The socket's drop count (sk_drops, as in /proc/net/raw6) is
+	 * the only trace; it also counts receive-buffer overflows and IPsec policy drops. */
+	uint32_t mi[SK_MEMINFO_VARS];
+	socklen_t mil = sizeof(mi);
+	if (getsockopt(d->raw, SOL_SOCKET, SO_MEMINFO, mi, &mil) == 0 &&
+	    mil > SK_MEMINFO_DROPS * sizeof(mi[0]))
+		fprintf(f, ",\"raw_socket_drops\":%u", mi[SK_MEMINFO_DROPS]);
+	else
+		fputs(",\"raw_socket_drops\":null", f);
 	cmd_engine_stats_json(d->eng, f);
 	const struct dmm_hb_stats *h = dmm_hb_get_stats(d->hb);
 #define U(x) (unsigned long long)(x)

@@ -88,6 +88,7 @@ struct bce {
 	uint8_t state; /* enum dmm_cmd_bce_state; 0 = free */
 	uint8_t has_ts;
 	uint8_t pm_cap; /* slots allocated at pm */
+	uint8_t att;	/* Access Technology Type of the last accepted PBU (expiry notices) */
 };
 
 struct slot {
@@ -879,6 +880,7 @@ static void order_accept(struct bce *e, const struct dmm_mh_msg *m)
 		e->has_ts = 0;
 	}
 	e->last_seq = m->bu.seq;
+	e->att = m->opt.att; /* present: checked (162) before any PBU is accepted */
 }
 
 static int reject(struct dmm_cmd *c, uint64_t now, const struct dmm_ip6 *src, const struct bce *e,
@@ -1249,6 +1251,71 @@ static int on_pbu(struct dmm_cmd *c, uint64_t now, const struct dmm_ip6 *src,
 	return on_refresh(c, now, src, e, pbu, life, out);
 }
 
+/* ---- lifetime expiry ----------------------------------------------------------------------- */
+
+/* [G7 choice, sim finding F2] An ACTIVE entry's lifetime ran out with P-MAARs listed: the S-MAAR
+ * neither refreshed nor de-registered (it crashed, or its lifetime-0 PBU was lost). Under
+ * de-registration variant 1 the P-MAARs run no timer of their own (RFC 8885 §3.5), so without
+ * word from the CMD they would anchor and tunnel the MN's old prefixes for ever. The CMD
+ * therefore does what it does after an S-MAAR's de-registration (on_dereg): each P-MAAR gets a
+ * lifetime-0 PBU with Serving MAAR (the expired S-MAAR) and Anchored Prefix, through pacing,
+ * retried with the lifetime-0 give-up rule, and the entry stays DEREG for
+ * MinDelayBeforeBCEDelete so that those retries and the P-MAARs' PBAs still have a fan-out to
+ * match (destroying it at once would drop every notice after the first copy) and a late PBU of
+ * the S-MAAR finds the same answer as after a de-registration.
+ *
+ * No S-MAAR PBU is at hand, so the CMD writes the one the S-MAAR would have sent (RFC 5213
+ * §6.9.1.4): MN-ID, the S-MAAR's HNP, HI=4, the ATT last accepted, a Timestamp = the CMD's
+ * clock now (newer than every forwarded PBU of this MN, which a P-MAAR requires; retries
+ * restamp), and seq = last accepted + 1, so that a late PBA to the last handover PBU is not
+ * taken for an answer to this notice. Unanswered lifetime-0 notices of the replaced fan-out
+ * (an evicted P-MAAR's) are carried over with their retry state; other unanswered forwarded
+ * PBUs are superseded by the notices. 0, or a negative errno: -ENOMEM before anything changed
+ * (the caller then removes the entry without notices), or from send_fwd. */
+static int expire_notify(struct dmm_cmd *c, uint64_t now, struct bce *e,
+			 struct dmm_cmd_actions *out)
+{
+	struct fanout *f = calloc(1, sizeof(*f)), *old = e->fan;
+	struct dmm_mh_msg *m;
+	int rc;
+
+	if (!f)
+		return -ENOMEM;
+	m = &f->pbu;
+	m->type = DMM_MH_BU;
+	m->bu.seq = (uint16_t)(e->last_seq + 1);
+	m->bu.flags = DMM_MH_BU_A | DMM_MH_BU_P | DMM_MH_BU_D;
+	m->opt.has_mnid = true;
+	m->opt.nai_len = e->nai_len;
+	memcpy(m->opt.nai, e->nai, e->nai_len);
+	m->opt.n_hnp = 1;
+	m->opt.hnp[0] = e->hnp;
+	m->opt.has_hi = true;
+	m->opt.hi = DMM_MH_HI_UNKNOWN;
+	m->opt.has_att = true;
+	m->opt.att = e->att;
+	m->opt.has_ts = true;
+	m->opt.ts = ms_to_ts(now);
+	f->smaar = e->smaar;
+	f->deadline_ms = NEVER;
+	f->ans_seq = m->bu.seq;
+	for (int i = 0; old && i < old->n; i++) {
+		const struct fan_target *t = &old->t[i];
+		if (!t->answered && t->lifetime == 0 && pmaar_index(e, &t->p.addr) < 0 &&
+		    f->n < (int)(sizeof(f->t) / sizeof(f->t[0])) - e->n_pmaar)
+			f->t[f->n++] = *t;
+	}
+	fan_replace(c, e, f);
+	for (int i = 0; i < e->n_pmaar; i++)
+		if ((rc = send_fwd(c, now, out, f, fan_add(f, &e->pm[i], 0, false), false)))
+			return rc;
+	c->st.expiry_notices += e->n_pmaar;
+	e->n_pmaar = 0;
+	e->state = DMM_CMD_BCE_DEREG;
+	e->delete_ms = now + c->cfg.min_delay_bce_delete_ms;
+	return 0;
+}
+
 /* ---- PBA processing (retransmissions, relay collection) --------------------------------- */
 
 static bool relay_all_answered(const struct fanout *f)
@@ -1415,6 +1482,28 @@ int dmm_cmd_tick(struct dmm_cmd *c, uint64_t now_ms, struct dmm_cmd_actions *out
 	while (c->n_heap && c->ent[c->heap[0]].deadline_ms <= now_ms) {
 		struct bce *e = &c->ent[c->heap[0]];
 		struct fanout *f = e->fan;
+		bool expiring = e->state == DMM_CMD_BCE_ACTIVE && e->expire_ms <= now_ms;
+		if (expiring && e->n_pmaar) {
+			/* One notice per P-MAAR and the ARM (at most max_pmaar + 1). The old
+			 * fan-out's due retries and relay timeout are superseded: the S-MAAR's
+			 * binding is gone; lifetime-0 notices are carried over (expire_notify). */
+			if (out->n + e->n_pmaar + 1u > DMM_CMD_MAX_ACTIONS) {
+				arm(c, out, now_ms);
+				return DMM_CMD_MORE;
+			}
+			dmm_log("cmd", DMM_LOG_DEBUG, "%s: lifetime expired, %u P-MAAR(s) told",
+				e->nai, e->n_pmaar);
+			c->st.expired++;
+			int rc = expire_notify(c, now_ms, e, out);
+			if (rc == -ENOMEM) { /* no fan-out: as before F2, remove it silently */
+				bce_destroy(c, e);
+				continue;
+			}
+			if (rc)
+				return rc;
+			bce_rearm(c, e);
+			continue;
+		}
 		/* Worst case per entry: one PBA and one PBU per due retry; keep room for them
 		 * and the ARM (at most max_pmaar + 3, which always fits an empty out). */
 		unsigned need = 2;

@@ -113,7 +113,8 @@ struct dmm_cmd_stats {
 	uint64_t drop_pba_unmatched;  /* PBA matching no outstanding forwarded PBU */
 	uint64_t rejected[256];	      /* PBAs sent, by status (accepted ones too) */
 	uint64_t registrations, handovers, refreshes, deregistrations, renewals;
-	uint64_t expired, deleted; /* lifetime expiry; removal after MinDelayBeforeBCEDelete */
+	uint64_t expired, deleted; /* lifetime expiry; removal after MinDelayBeforeBCEDelete (after
+				    * a de-registration, or an expiry with P-MAARs to tell) */
 	uint64_t relay_timeouts, relay_late_pbas, relay_superseded;
 	uint64_t pmaar_evicted;	   /* oldest P-MAAR dropped at the max_pmaar cap (and told so) */
 	uint64_t paced;		   /* PBUs deferred by MAX_UPDATE_RATE pacing */
@@ -124,6 +125,8 @@ struct dmm_cmd_stats {
 	uint64_t paced_overflow;   /* handovers refused with 130: fan-out over max_paced */
 	uint64_t refresh_absorbed; /* relay: S-MAAR PBU answered by the pending merged PBA */
 	uint64_t paced_stale;	   /* queued PBUs dropped: their destination serves the MN now */
+	uint64_t expiry_notices;   /* lifetime-0 PBUs to P-MAARs after an ACTIVE entry's lifetime
+				    * expired (G7, F2; first copies, retries are retransmits) */
 };
 
 /* ---- the state machine ------------------------------------------------------------------ */
@@ -152,7 +155,8 @@ int dmm_cmd_tick(struct dmm_cmd *c, uint64_t now_ms, struct dmm_cmd_actions *out
 
 enum dmm_cmd_bce_state {
 	DMM_CMD_BCE_ACTIVE = 1,
-	DMM_CMD_BCE_DEREG = 2, /* lifetime-0 accepted, waiting MinDelayBeforeBCEDelete */
+	DMM_CMD_BCE_DEREG = 2, /* lifetime-0 accepted, or lifetime expired with P-MAARs to tell
+				* (G7): waiting MinDelayBeforeBCEDelete */
 };
 
 struct dmm_cmd_pmaar {

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "cmd_config.h"
+#include "cmd_engine.h"
 
 /* Minimal valid config, lines 1..3; tests append from line 4 on. */
 #define BASE                                                                                       \
@@ -85,8 +86,13 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.mode, CMD_MODE_RELAY);
 	assert_int_equal(cfg.n_maars, 1);
 	assert_ip6(&cfg.maars[0], "2001:db8:ff::1");
-	assert_int_equal(cfg.lifetime_default_s, CMD_CFG_DEF_LIFETIME_S);
 	assert_int_equal(cfg.lifetime_max_s, CMD_CFG_DEF_LIFETIME_MAX_S);
+	assert_int_equal(cfg.n_pool, 0);
+	assert_int_equal(cfg.pool_n[0], 0); /* any prefix */
+	assert_int_equal(cfg.initial_bindack_ms, 1000);
+	assert_int_equal(cfg.max_bindack_ms, 32000);
+	assert_int_equal(cfg.max_update_rate, 3);
+	assert_int_equal(cfg.max_paced, 65536);
 	assert_int_equal(cfg.relay_aggregation_ms, CMD_CFG_DEF_RELAY_AGG_MS);
 	assert_int_equal(cfg.min_delay_before_bce_delete_ms, 10000);
 	assert_int_equal(cfg.timestamp_window_ms, 300);
@@ -108,12 +114,15 @@ static void test_full(void **state)
 				   "  - 2001:db8:ff::1\n"
 				   "  - 2001:db8:ff::2\n"
 				   "  - 2001:db8:ff::3\n"
-				   "lifetime: {default_s: 1, max_s: 262140}\n"
+				   "lifetime: {max_s: 262140}\n"
 				   "timers:\n"
 				   "  relay_aggregation_ms: 0\n"
 				   "  min_delay_before_bce_delete_ms: 3600000\n"
 				   "  timestamp_window_ms: 60000\n"
-				   "limits: {mns: 16777216}\n"
+				   "  initial_bindack_ms: 10\n"
+				   "  max_bindack_ms: 10\n"
+				   "  max_update_rate: 0\n"
+				   "limits: {mns: 16777216, paced: 16777216}\n"
 				   "control_socket: /tmp/x.sock\n";
 	struct cmd_config cfg;
 
@@ -125,8 +134,11 @@ static void test_full(void **state)
 	assert_ip6(&cfg.maars[2], "2001:db8:ff::3");
 	assert_int_equal(cmd_config_maar_index(&cfg, &cfg.maars[1]), 1);
 	assert_int_equal(cmd_config_maar_index(&cfg, &cfg.address), -1);
-	assert_int_equal(cfg.lifetime_default_s, 1);
 	assert_int_equal(cfg.lifetime_max_s, 262140);
+	assert_int_equal(cfg.initial_bindack_ms, 10);
+	assert_int_equal(cfg.max_bindack_ms, 10);
+	assert_int_equal(cfg.max_update_rate, 0); /* unlimited */
+	assert_int_equal(cfg.max_paced, 16777216);
 	assert_int_equal(cfg.relay_aggregation_ms, 0);
 	assert_int_equal(cfg.min_delay_before_bce_delete_ms, 3600000);
 	assert_int_equal(cfg.timestamp_window_ms, 60000);
@@ -162,6 +174,158 @@ static void test_example(void **state)
 	assert_int_equal(cfg.hb_interval_s, 60); /* the example documents the RFC defaults */
 	assert_int_equal(cfg.hb_missing_allowed, 3);
 	assert_false(cfg.hb_allow_short);
+	/* It shows both maars forms, a pool, and the RFC 6275 §12 retransmission defaults. */
+	assert_true(cfg.n_pool >= 1);
+	assert_int_equal(cfg.initial_bindack_ms, CMD_CFG_DEF_INITIAL_BINDACK_MS);
+	assert_int_equal(cfg.max_bindack_ms, CMD_CFG_DEF_MAX_BINDACK_MS);
+	assert_int_equal(cfg.max_update_rate, CMD_CFG_DEF_MAX_UPDATE_RATE);
+	assert_int_equal(cfg.max_paced, CMD_CFG_DEF_PACED);
+	cmd_config_free(&cfg);
+}
+
+/* --- the engine gets what was configured (cmd_engine_sm.c -> controlplane/cmd_sm) --- */
+
+#define T0 1700000000000ull
+
+static struct dmm_mh_msg eng_pbu(const char *nai, const char *hnp, uint64_t now, uint16_t seq)
+{
+	struct dmm_mh_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = DMM_MH_BU;
+	m.bu.seq = seq;
+	m.bu.flags = DMM_MH_BU_A | DMM_MH_BU_P | DMM_MH_BU_D;
+	m.bu.lifetime = 900;
+	m.opt.has_mnid = true;
+	m.opt.nai_len = (uint8_t)strlen(nai);
+	memcpy(m.opt.nai, nai, m.opt.nai_len);
+	m.opt.n_hnp = 1;
+	assert_int_equal(dmm_prefix_parse(hnp, &m.opt.hnp[0]), 0);
+	m.opt.has_hi = true;
+	m.opt.hi = DMM_MH_HI_NEW_IFACE;
+	m.opt.has_att = true;
+	m.opt.att = DMM_MH_ATT_IEEE80211;
+	m.opt.has_ts = true;
+	m.opt.ts = dmm_mh_ts_make(now / 1000, (uint32_t)(now % 1000) * 1000000u);
+	return m;
+}
+
+/* The PBA status of the only SEND in a, or -1. */
+static int eng_status(const struct cmd_actions *a)
+{
+	for (unsigned i = 0; i < a->n; i++)
+		if (a->a[i].kind == CMD_ACT_SEND && a->a[i].msg.type == DMM_MH_BA)
+			return a->a[i].msg.ba.status;
+	return -1;
+}
+
+static unsigned eng_sends(const struct cmd_actions *a)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < a->n; i++)
+		n += a->a[i].kind == CMD_ACT_SEND;
+	return n;
+}
+
+static uint64_t eng_arm(const struct cmd_actions *a)
+{
+	for (unsigned i = a->n; i-- > 0;)
+		if (a->a[i].kind == CMD_ACT_ARM)
+			return a->a[i].at_ms;
+	return 0;
+}
+
+/* M28 pools reach the state machine (155 outside, 0 inside); initial/max_bindack_ms,
+ * max_update_rate and limits.paced change the retransmission and pacing times. */
+static void test_engine_gets_pools_timers_and_limits(void **state)
+{
+	static const char yaml[] = "address: 2001:db8:ff::100\n"
+				   "mode: proxy\n"
+				   "maars:\n"
+				   "  - {address: 2001:db8:ff::1, pool: [2001:db8:1::/48]}\n"
+				   "  - 2001:db8:ff::2\n"
+				   "timers: {initial_bindack_ms: 500, max_bindack_ms: 500, "
+				   "max_update_rate: 1}\n"
+				   "limits: {paced: 1}\n";
+	static struct cmd_actions a;
+	struct cmd_config cfg;
+	struct dmm_ip6 m1, m2;
+	struct dmm_mh_msg p;
+
+	(void)state;
+	assert_loads(yaml, &cfg);
+	m1 = cfg.maars[0];
+	m2 = cfg.maars[1];
+	struct cmd_engine *e = cmd_engine_create(&cfg, T0);
+	assert_non_null(e);
+
+	p = eng_pbu("a@x", "2001:db8:2:1::/64", T0 - 2, 1); /* outside MAAR1's pool */
+	a.n = 0;
+	cmd_engine_input(e, T0 - 2, &m1, &cfg.address, &p, &a);
+	assert_int_equal(eng_status(&a), DMM_MH_ST_NOT_AUTHORIZED_FOR_HOME_NETWORK_PREFIX);
+	p = eng_pbu("a@x", "2001:db8:1:1::/64", T0 - 1, 2);
+	a.n = 0;
+	cmd_engine_input(e, T0 - 1, &m1, &cfg.address, &p, &a);
+	assert_int_equal(eng_status(&a), 0);
+	p = eng_pbu("a@x", "2001:db8:2:1::/64", T0, 3); /* MAAR2: no pool, any prefix */
+	a.n = 0;
+	cmd_engine_input(e, T0, &m2, &cfg.address, &p, &a);
+	assert_int_equal(eng_status(&a), 0);
+	assert_int_equal(eng_sends(&a), 2);	 /* PBA + the PBU forwarded to MAAR1 */
+	assert_int_equal(eng_arm(&a), T0 + 500); /* initial_bindack_ms, not 1000 */
+	/* The retry at +500 is over 1 PBU/s to MAAR1: queued until +1000. */
+	a.n = 0;
+	assert_false(cmd_engine_tick(e, T0 + 500, &a));
+	assert_int_equal(eng_sends(&a), 0);
+	assert_int_equal(eng_arm(&a), T0 + 1000);
+	a.n = 0;
+	assert_false(cmd_engine_tick(e, T0 + 1000, &a));
+	assert_int_equal(eng_sends(&a), 1);
+	assert_int_equal(eng_arm(&a), T0 + 1500); /* leaves at 1000, + 500 */
+	a.n = 0;
+	assert_false(cmd_engine_tick(e, T0 + 1500, &a)); /* queued again until +2000 */
+	a.n = 0;
+	assert_false(cmd_engine_tick(e, T0 + 2000, &a));
+	assert_int_equal(eng_sends(&a), 1);
+	assert_int_equal(eng_arm(&a), T0 + 2500); /* capped at max_bindack_ms, not + 1000 */
+
+	/* limits.paced 1: the queue holds the next retry's slot; a handover needing one more
+	 * queued PBU to MAAR1 is refused with 130. */
+	a.n = 0;
+	assert_false(cmd_engine_tick(e, T0 + 2500, &a)); /* retry queued: the queue is full */
+	p = eng_pbu("b@x", "2001:db8:1:2::/64", T0 + 2500, 1);
+	a.n = 0;
+	cmd_engine_input(e, T0 + 2500, &m1, &cfg.address, &p, &a);
+	assert_int_equal(eng_status(&a), 0);
+	p = eng_pbu("b@x", "2001:db8:2:2::/64", T0 + 2501, 2);
+	a.n = 0;
+	cmd_engine_input(e, T0 + 2501, &m2, &cfg.address, &p, &a);
+	assert_int_equal(eng_status(&a), DMM_MH_ST_INSUFFICIENT_RESOURCES);
+
+	/* stats: every struct dmm_cmd_stats counter, and PBAs by status. */
+	char *json = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&json, &len);
+	assert_non_null(f);
+	cmd_engine_stats_json(e, f);
+	fclose(f);
+	static const char *const want[] = {",\"bce_count\":2,",
+					   ",\"engine_rx_pbu\":5,",
+					   ",\"retransmits\":3,",
+					   ",\"paced\":3,",
+					   ",\"paced_overflow\":1,",
+					   ",\"paced_full\":0,",
+					   ",\"retx_given_up\":0,",
+					   ",\"refresh_absorbed\":0,",
+					   ",\"paced_stale\":0,",
+					   ",\"expiry_notices\":0,",
+					   ",\"pba_status\":{\"0\":3,\"130\":1,\"155\":1}"};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (strstr(json, want[i]) == NULL)
+			fail_msg("stats: expected %s in %s", want[i], json);
+	free(json);
+	cmd_engine_destroy(e);
 	cmd_config_free(&cfg);
 }
 
@@ -211,9 +375,94 @@ static void test_maars(void **state)
 	assert_errors("address: 2001:db8::1\nmode: relay\nmaars: 2001:db8::2\n",
 		      "t.yaml:3:8: maars: expected a list\n");
 	assert_errors("address: 2001:db8::1\nmode: relay\n"
-		      "maars:\n  - 2001:db8::2\n  - 2001:db8::3\n  - 2001:db8:0::2\n  - {a: 1}\n",
+		      "maars:\n  - 2001:db8::2\n  - 2001:db8::3\n  - 2001:db8:0::2\n  - [a]\n"
+		      "  - {a: 1}\n  - {address: 2001:db8::3}\n",
 		      "t.yaml:6:5: maars[2]: duplicate of maars[0]\n"
-		      "t.yaml:7:5: maars[3]: expected a scalar\n");
+		      "t.yaml:7:5: maars[3]: expected a scalar\n"
+		      "t.yaml:8:6: maars[4].a: unknown key\n"
+		      "t.yaml:8:5: maars[4].address: required key is missing\n"
+		      "t.yaml:9:15: maars[5].address: duplicate of maars[1]\n");
+}
+
+/* M28 / RFC 8885 §3.1: per-MAAR pools, in the mapping form, mixed with plain addresses. */
+static void test_pools_valid_and_mixed(void **state)
+{
+	static const char yaml[] = "address: 2001:db8:ff::100\n"
+				   "mode: relay\n"
+				   "maars:\n"
+				   "  - 2001:db8:ff::1\n"
+				   "  - address: 2001:db8:ff::2\n"
+				   "    pool: [2001:db8:2::/48, 2001:db8:22::/64]\n"
+				   "  - {address: 2001:db8:ff::3, pool: [2001:db8:3::/48]}\n"
+				   "  - address: 2001:db8:ff::4\n"
+				   "  - {address: 2001:db8:ff::5, pool: [8000::/1]}\n";
+	struct cmd_config cfg;
+	char buf[DMM_PFX_STRLEN];
+
+	(void)state;
+	assert_loads(yaml, &cfg);
+	assert_int_equal(cfg.n_maars, 5);
+	assert_int_equal(cfg.n_pool, 4);
+	assert_ip6(&cfg.maars[1], "2001:db8:ff::2");
+	assert_int_equal(cfg.pool_n[0], 0);
+	assert_int_equal(cfg.pool_n[1], 2);
+	assert_string_equal(dmm_prefix_fmt(&cfg.pool[cfg.pool_first[1]], buf), "2001:db8:2::/48");
+	assert_string_equal(dmm_prefix_fmt(&cfg.pool[cfg.pool_first[1] + 1], buf),
+			    "2001:db8:22::/64");
+	assert_int_equal(cfg.pool_n[2], 1);
+	assert_string_equal(dmm_prefix_fmt(&cfg.pool[cfg.pool_first[2]], buf), "2001:db8:3::/48");
+	assert_int_equal(cfg.pool_n[3], 0); /* mapping without pool: any prefix */
+	assert_int_equal(cfg.pool_n[4], 1);
+	assert_string_equal(dmm_prefix_fmt(&cfg.pool[cfg.pool_first[4]], buf), "8000::/1");
+	cmd_config_free(&cfg);
+	assert_empty(&cfg);
+}
+
+static void test_pools_overlap(void **state)
+{
+	(void)state;
+	/* Another MAAR's pool, either way round (shorter or longer), and within one pool; each
+	 * refused prefix is reported once, against the first entry it overlaps. */
+	assert_errors("address: 2001:db8::100\nmode: relay\nmaars:\n"
+		      "  - {address: 2001:db8::1, pool: [2001:db8:1::/48, 2001:db8:9::/64]}\n"
+		      "  - {address: 2001:db8::2, pool: [2001:db8:1:5::/64]}\n"
+		      "  - {address: 2001:db8::3, pool: [2001:db8::/32]}\n"
+		      "  - {address: 2001:db8::4, pool: [2001:db8:4::/64, 2001:db8:4::/63]}\n",
+		      "t.yaml:5:35: maars[1].pool[0]: 2001:db8:1:5::/64 overlaps maars[0].pool[0] "
+		      "(2001:db8:1::/48)\n"
+		      "t.yaml:6:35: maars[2].pool[0]: 2001:db8::/32 overlaps maars[0].pool[0] "
+		      "(2001:db8:1::/48)\n"
+		      "t.yaml:7:52: maars[3].pool[1]: 2001:db8:4::/63 overlaps maars[3].pool[0] "
+		      "(2001:db8:4::/64)\n");
+}
+
+static void test_pools_bad_prefix(void **state)
+{
+	(void)state;
+	assert_errors(
+	    "address: 2001:db8::100\nmode: relay\nmaars:\n"
+	    "  - address: 2001:db8::1\n"
+	    "    pool:\n"
+	    "      - 2001:db8:1::/80\n"
+	    "      - 2001:db8:1::1/64\n"
+	    "      - 2001:db8:1::1\n"
+	    "      - ::/0\n"
+	    "      - [x]\n"
+	    "  - {address: 2001:db8::2, pool: []}\n"
+	    "  - {address: 2001:db8::3, pool: 2001:db8:3::/48}\n"
+	    "  - {pool: [2001:db8:4::/48], colour: red}\n",
+	    "t.yaml:6:9: maars[0].pool[0]: prefix length must be 1..64, got /80\n"
+	    "t.yaml:7:9: maars[0].pool[1]: host bits set past /64 (did you mean "
+	    "2001:db8:1::/64?)\n"
+	    "t.yaml:8:9: maars[0].pool[2]: not an IPv6 prefix (address/length): "
+	    "\"2001:db8:1::1\"\n"
+	    "t.yaml:9:9: maars[0].pool[3]: prefix length must be 1..64, got /0\n"
+	    "t.yaml:10:9: maars[0].pool[4]: expected a scalar\n"
+	    "t.yaml:11:34: maars[1].pool: an empty pool allows nothing: give prefixes, or "
+	    "drop the key to allow any prefix\n"
+	    "t.yaml:12:34: maars[2].pool: expected a list\n"
+	    "t.yaml:13:31: maars[3].colour: unknown key\n"
+	    "t.yaml:13:5: maars[3].address: required key is missing\n");
 }
 
 static void test_mode(void **state)
@@ -228,14 +477,32 @@ static void test_mode(void **state)
 static void test_ranges(void **state)
 {
 	(void)state;
-	assert_errors(BASE "lifetime: {default_s: 0, max_s: 262141}\n",
-		      "t.yaml:4:23: lifetime.default_s: 0 out of range 1..262140\n"
-		      "t.yaml:4:33: lifetime.max_s: 262141 out of range 1..262140\n");
+	assert_errors(BASE "lifetime: {max_s: 262141}\n",
+		      "t.yaml:4:19: lifetime.max_s: 262141 out of range 1..262140\n");
+	assert_errors(BASE "lifetime: {max_s: 0}\n",
+		      "t.yaml:4:19: lifetime.max_s: 0 out of range 1..262140\n");
+	/* default_s is gone: every PBU carries a lifetime, the CMD grants min(requested, max_s) */
 	assert_errors(BASE "lifetime: {default_s: 100, max_s: 50}\n",
-		      "t.yaml:4:23: lifetime.default_s: 100 is larger than lifetime.max_s (50)\n");
+		      "t.yaml:4:12: lifetime.default_s: unknown key\n");
+	assert_errors(BASE "timers:\n  initial_bindack_ms: 9\n  max_bindack_ms: 3600001\n"
+			   "  max_update_rate: 9\n",
+		      "t.yaml:5:23: timers.initial_bindack_ms: 9 out of range 10..60000\n"
+		      "t.yaml:6:19: timers.max_bindack_ms: 3600001 out of range 10..3600000\n"
+		      "t.yaml:7:20: timers.max_update_rate: 9 out of range 0..8\n");
 	assert_errors(
-	    BASE "lifetime: {max_s: 50}\n",
-	    "t.yaml:4:19: lifetime.max_s: 50 is smaller than lifetime.default_s (3600)\n");
+	    BASE "timers: {initial_bindack_ms: 60000, max_bindack_ms: 59999}\n",
+	    "t.yaml:4:53: timers.max_bindack_ms: 59999 is smaller than initial_bindack_ms "
+	    "(60000)\n");
+	assert_errors(BASE "timers: {initial_bindack_ms: 40000}\n", /* default max 32000 */
+		      "t.yaml:4:30: timers.initial_bindack_ms: 40000 is larger than max_bindack_ms "
+		      "(32000)\n");
+	assert_errors(BASE "timers: {max_bindack_ms: 999}\n", /* default initial 1000 */
+		      "t.yaml:4:26: timers.max_bindack_ms: 999 is smaller than initial_bindack_ms "
+		      "(1000)\n");
+	assert_errors(BASE "limits: {paced: 0}\n",
+		      "t.yaml:4:17: limits.paced: 0 out of range 1..16777216\n");
+	assert_errors(BASE "limits: {paced: 16777217}\n",
+		      "t.yaml:4:17: limits.paced: 16777217 out of range 1..16777216\n");
 	assert_errors(BASE "timers:\n  relay_aggregation_ms: 60001\n"
 			   "  min_delay_before_bce_delete_ms: 3600001\n"
 			   "  timestamp_window_ms: 0\n",
@@ -353,10 +620,14 @@ int main(void)
 	    cmocka_unit_test(test_full),
 	    cmocka_unit_test(test_modes),
 	    cmocka_unit_test(test_example),
+	    cmocka_unit_test(test_engine_gets_pools_timers_and_limits),
 	    cmocka_unit_test(test_missing_required),
 	    cmocka_unit_test(test_unknown_duplicate),
 	    cmocka_unit_test(test_bad_addresses),
 	    cmocka_unit_test(test_maars),
+	    cmocka_unit_test(test_pools_valid_and_mixed),
+	    cmocka_unit_test(test_pools_overlap),
+	    cmocka_unit_test(test_pools_bad_prefix),
 	    cmocka_unit_test(test_mode),
 	    cmocka_unit_test(test_ranges),
 	    cmocka_unit_test(test_control_socket),

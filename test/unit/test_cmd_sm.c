@@ -1106,6 +1106,139 @@ static unsigned sends_to(struct dmm_ip6 dst, const struct dmm_mh_msg **m, unsign
 	return n;
 }
 
+/* G7 / sim finding F2: the S-MAAR goes silent (crashed, or its lifetime-0 PBU was lost). At
+ * lifetime expiry the CMD tells every P-MAAR with the de-registration form of PBU (lifetime 0,
+ * Serving MAAR, Anchored Prefix, HI=4, fresh Timestamp, a new seq), retries the unanswered
+ * ones, and deletes the entry MinDelayBeforeBCEDelete later. */
+static void G7_expiry_with_pmaars_sends_them_lifetime_zero_pbus_then_deletes(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_PROXY, 1000, 100);
+	struct dmm_mh_msg p = pbu(NAI, PREF1, 1, T0, 1, 10); /* 40 s */
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	p = pbu(NAI, PREF2, 3, T0 + 5000, 2, 10);
+	assert_int_equal(in(c, T0 + 5000, MAAR2, &p), DMM_CMD_DONE);
+	struct dmm_mh_msg a = pmaar_pba(&out.a[1].msg, PREF1, 0, false);
+	assert_int_equal(in(c, T0 + 5001, MAAR1, &a), DMM_CMD_DONE);
+	p = pbu(NAI, PREF3, 3, T0 + 9000, 7, 10); /* expires at T0 + 49000 */
+	assert_int_equal(in(c, T0 + 9000, MAAR3, &p), DMM_CMD_DONE);
+	struct dmm_mh_msg late = pmaar_pba(&out.a[2].msg, PREF2, 0, false); /* held back */
+	a = pmaar_pba(&out.a[1].msg, PREF1, 0, false);
+	assert_int_equal(in(c, T0 + 9001, MAAR1, &a), DMM_CMD_DONE);
+
+	assert_int_equal(dmm_cmd_tick(c, T0 + 48999, &out), DMM_CMD_DONE);
+	assert_int_equal(binding(c).state, DMM_CMD_BCE_ACTIVE);
+	assert_int_equal(dmm_cmd_tick(c, T0 + 49000, &out), DMM_CMD_DONE);
+	/* What the S-MAAR would have sent (RFC 5213 §6.9.1.4): seq 7 + 1, now as Timestamp. */
+	struct dmm_mh_msg want = pbu(NAI, PREF3, DMM_MH_HI_UNKNOWN, T0 + 49000, 8, 0);
+	assert_int_equal(out.n, 3);
+	struct dmm_mh_msg n1 = *assert_fwd(0, MAAR1, PREF1, &want, MAAR3, 0);
+	struct dmm_mh_msg n2 = *assert_fwd(1, MAAR2, PREF2, &want, MAAR3, 0);
+	assert_arm(2, T0 + 50000); /* first retry; deletion at T0 + 59000 */
+	uint8_t buf[1500];
+	size_t len;
+	struct dmm_ip6 cmd = CMD, maar1 = MAAR1, maar2 = MAAR2;
+	assert_int_equal(dmm_mh_build(&n1, &cmd, &maar1, buf, sizeof(buf), &len), 0);
+	assert_int_equal(dmm_mh_build(&n2, &cmd, &maar2, buf, sizeof(buf), &len), 0);
+	struct dmm_cmd_binding b = binding(c);
+	assert_int_equal(b.state, DMM_CMD_BCE_DEREG);
+	assert_int_equal(b.n_pmaar, 0);
+	assert_int_equal(b.delete_ms, T0 + 59000);
+	assert_int_equal(b.fwd_unanswered, 2);
+	assert_int_equal(dmm_cmd_get_stats(c)->expired, 1);
+	assert_int_equal(dmm_cmd_get_stats(c)->expiry_notices, 2);
+
+	/* MAAR1 answers the notice; MAAR2's late PBA to the handover (seq 7) does not count. */
+	a = pmaar_pba(&n1, PREF1, 0, false);
+	assert_int_equal(in(c, T0 + 49100, MAAR1, &a), DMM_CMD_DONE);
+	assert_int_equal(in(c, T0 + 49100, MAAR2, &late), DMM_CMD_IGNORED);
+	assert_int_equal(binding(c).fwd_unanswered, 1);
+	assert_int_equal(dmm_cmd_tick(c, T0 + 50000, &out), DMM_CMD_DONE);
+	const struct dmm_mh_msg *m[2];
+	assert_int_equal(sends_to(MAAR1, m, 2), 0);
+	assert_int_equal(sends_to(MAAR2, m, 2), 1);
+	assert_int_equal(m[0]->bu.lifetime, 0);
+	assert_int_equal(m[0]->bu.seq, n2.bu.seq);
+	assert_int_equal(m[0]->opt.ts, ts_of(T0 + 50000)); /* restamped retry */
+	a = pmaar_pba(m[0], PREF2, 0, false);
+	assert_int_equal(in(c, T0 + 50100, MAAR2, &a), DMM_CMD_DONE);
+	assert_int_equal(binding(c).fwd_unanswered, 0);
+
+	assert_int_equal(dmm_cmd_tick(c, T0 + 58999, &out), DMM_CMD_DONE);
+	assert_int_equal(dmm_cmd_count(c), 1);
+	assert_int_equal(dmm_cmd_tick(c, T0 + 59000, &out), DMM_CMD_DONE);
+	assert_int_equal(dmm_cmd_count(c), 0);
+	assert_int_equal(dmm_cmd_get_stats(c)->deleted, 1);
+	dmm_cmd_free(c);
+}
+
+/* Many bindings with P-MAARs expiring together: one notice per P-MAAR per MN, none lost; without
+ * pacing they come out over several ticks (MORE), with MAX_UPDATE_RATE they are paced. */
+static void no_retx_no_pacing(struct dmm_cmd_config *cfg)
+{
+	cfg->initial_bindack_ms = 0;
+	cfg->max_update_rate = 0;
+}
+
+static void mass_expiry(bool paced)
+{
+	struct dmm_cmd *c =
+	    new_cmd_x(DMM_CMD_MODE_PROXY, 1000, 100, paced ? no_retransmission : no_retx_no_pacing);
+	struct dmm_ip6 maar1 = MAAR1, maar2 = MAAR2;
+	enum { N = 40 };
+	char nai[32];
+
+	for (unsigned i = 0; i < N; i++) { /* MAAR1 -> MAAR2 -> MAAR3: two P-MAARs each */
+		snprintf(nai, sizeof(nai), "mn%u@x", i);
+		for (unsigned k = 1; k <= 3; k++) {
+			struct dmm_mh_msg p =
+			    pbu(nai, pfx_n(k, i), k == 1 ? 1 : 3, T0 + k, (uint16_t)k, 10);
+			struct dmm_ip6 src = k == 1 ? MAAR1 : k == 2 ? MAAR2 : MAAR3;
+			assert_int_equal(in(c, T0 + k, src, &p), DMM_CMD_DONE);
+		}
+	}
+	unsigned to1 = 0, to2 = 0, more = 0;
+	uint64_t first = 0, last = 0;
+	/* Every binding expires at T0 + 3 + 40 s; the handover PBUs go out (paced) before. */
+	for (uint64_t now = T0 + 4; now < T0 + 80000; now++) {
+		int rc;
+		do {
+			rc = dmm_cmd_tick(c, now, &out);
+			more += rc == DMM_CMD_MORE;
+			for (unsigned i = 0; i < out.n; i++) {
+				const struct dmm_cmd_action *x = &out.a[i];
+				if (x->type != DMM_CMD_ACT_SEND || x->msg.bu.lifetime != 0)
+					continue;
+				assert_true(now >= T0 + 40003);
+				to1 += dmm_ip6_eq(&x->dst, &maar1);
+				to2 += dmm_ip6_eq(&x->dst, &maar2);
+				first = first ? first : now;
+				last = now;
+			}
+		} while (rc == DMM_CMD_MORE);
+	}
+	assert_int_equal(to1, N);
+	assert_int_equal(to2, N);
+	assert_int_equal(first, T0 + 40003);
+	if (paced) { /* 3 per second per destination: the 40th leaves 13 s after the first */
+		assert_int_equal(last, T0 + 40003 + 13000);
+	} else { /* 80 notices, at most 19 per output: several rounds at the same time */
+		assert_int_equal(last, T0 + 40003);
+		assert_true(more >= 4);
+	}
+	assert_int_equal(dmm_cmd_get_stats(c)->expiry_notices, 2 * N);
+	assert_int_equal(dmm_cmd_get_stats(c)->expired, N);
+	assert_int_equal(dmm_cmd_count(c), 0); /* deleted 10 s after expiry */
+	dmm_cmd_free(c);
+}
+
+static void G7_mass_expiry_notices_are_paged_and_paced(void **state)
+{
+	(void)state;
+	mass_expiry(false);
+	mass_expiry(true);
+}
+
 static void M22_relay_forwarded_pbu_is_retried_at_1_2_4_8_16_32_32_s_until_a_pba(void **state)
 {
 	(void)state;
@@ -1220,9 +1353,15 @@ static void M22_retries_stop_when_superseded_by_a_newer_handover_or_bce_removal(
 	assert_int_equal(m[0]->bu.seq, 2);
 	assert_int_equal(sends_to(MAAR2, m, 4), 1);
 	assert_int_equal(m[0]->bu.seq, 2);
-	/* Expiry at T0+45500 removes the BCE and its retries. */
-	while (dmm_cmd_tick(c, T0 + 45500, &out) == DMM_CMD_MORE)
-		;
+	/* Expiry at T0+45500 replaces the seq-2 retries by lifetime-0 notices (G7, F2), whose
+	 * retries stop when the BCE is removed 10 s later. */
+	assert_int_equal(dmm_cmd_tick(c, T0 + 45500, &out), DMM_CMD_DONE);
+	assert_int_equal(sends_to(MAAR1, m, 4), 1);
+	assert_int_equal(m[0]->bu.lifetime, 0);
+	assert_int_equal(m[0]->bu.seq, 3);
+	assert_int_equal(sends_to(MAAR2, m, 4), 1);
+	assert_int_equal(m[0]->bu.lifetime, 0);
+	assert_int_equal(dmm_cmd_tick(c, T0 + 55500, &out), DMM_CMD_DONE);
 	assert_int_equal(dmm_cmd_count(c), 0);
 	assert_int_equal(dmm_cmd_tick(c, T0 + 200000, &out), DMM_CMD_DONE);
 	assert_int_equal(out.n, 0);
@@ -1848,6 +1987,8 @@ int main(void)
 	    cmocka_unit_test(M23_registration_within_min_delay_cancels_deletion),
 	    cmocka_unit_test(M24_M25_lifetime_zero_from_pmaar_renewed_stranger_and_unknown_ignored),
 	    cmocka_unit_test(lifetime_expiry_removes_the_entry),
+	    cmocka_unit_test(G7_expiry_with_pmaars_sends_them_lifetime_zero_pbus_then_deletes),
+	    cmocka_unit_test(G7_mass_expiry_notices_are_paged_and_paced),
 	    cmocka_unit_test(tick_reports_more_when_due_timers_exceed_the_action_array),
 	    cmocka_unit_test(X4_M18_fanout_is_paced_to_max_update_rate_per_destination),
 	    cmocka_unit_test(M22_relay_forwarded_pbu_is_retried_at_1_2_4_8_16_32_32_s_until_a_pba),
