@@ -632,7 +632,17 @@ static void handle_exception(struct dmm_ctl *c, struct rte_mbuf *m)
 	c->dp->ctl.exc_rx++;
 	switch (meta->reason) {
 	case DMM_EXC_ND:
-		handle_nd(c, m);
+		/* On an access port with signalling, RS/NS/NA belong to the access link (MN
+		 * attachment, DLIF addresses, NUD) unless they concern the port's own address. */
+		if (!(c->sig != NULL && dmm_sig_access_nd(c, m)))
+			handle_nd(c, m);
+		break;
+	case DMM_EXC_UNKNOWN_SRC:
+		/* First frames of an MN the fast path does not know: attachment evidence. */
+		if (c->sig != NULL)
+			dmm_sig_unknown_src(c, m, meta->port);
+		else
+			c->dp->ctl.ignored++;
 		break;
 	case DMM_EXC_LOCAL:
 		if (handle_local(c, m))

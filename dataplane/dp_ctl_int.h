@@ -56,6 +56,11 @@ int dmm_sig_init(struct dmm_ctl *c);
 void dmm_sig_free(struct dmm_ctl *c);
 /* A valid Mobility Header (checksum checked) from src to one of our addresses. */
 void dmm_sig_input(struct dmm_ctl *c, const struct dmm_ip6 *src, const struct dmm_mh_msg *msg);
+/* An ND message (RS, NS, NA) received on an access port: true when the access link took it
+ * (RFC 4861 / RFC 8885 §3.7 DLIF), false to let the control lcore's own ND handle it. */
+bool dmm_sig_access_nd(struct dmm_ctl *c, const struct rte_mbuf *m);
+/* A frame from an unknown source on an access port (DMM_EXC_UNKNOWN_SRC): attach evidence. */
+void dmm_sig_unknown_src(struct dmm_ctl *c, const struct rte_mbuf *m, uint16_t port);
 /* Timers, held messages, the control socket. Returns work done. */
 unsigned dmm_sig_poll(struct dmm_ctl *c);
 

@@ -37,6 +37,8 @@
 
 #include "dmm_log.h"
 #include "dp_ctl_int.h"
+#include "access_sm.h"
+#include "dmm_nd.h"
 #include "hb_sm.h"
 #include "maar_sm.h"
 
@@ -79,8 +81,20 @@ struct sig_stats {
 	uint64_t ctl_requests;
 };
 
+#define SIG_DEPTH 3 /* nesting of state machine calls (access -> MAAR -> access) */
+
 struct dmm_sig {
 	struct dmm_maar *sm;
+	/* Action buffers, one per nesting level: an access ATTACH calls the MAAR machine, whose
+	 * ADVERTISE calls the access machine again, while the outer list is still being run. */
+	struct dmm_maar_actions *mout[SIG_DEPTH];
+	unsigned mdepth;
+	struct dmm_access *acc; /* the access link (RFC 4861, RFC 8885 §3.7 DLIF) */
+	struct dmm_access_actions *aout[SIG_DEPTH];
+	unsigned adepth;
+	uint64_t acc_next_ms;
+	uint64_t acc_tx, acc_tx_fail;
+	uint8_t ndbuf[DMM_ND_BUILD_MAX];
 	struct dmm_hb *hb; /* Heartbeat with the CMD (RFC 5847), NULL if disabled */
 	struct dmm_hb_actions *hb_out;
 	uint64_t hb_next_ms; /* UINT64_MAX: not armed */
@@ -88,10 +102,9 @@ struct dmm_sig {
 	uint32_t restart_counter;
 	bool announce; /* restarted: send unsolicited responses (RFC 5847 §3.2) */
 	uint64_t cmd_restarts, cmd_unreachable;
-	struct dmm_maar_actions *out; /* ~200 kB: reused for every call */
-	uint64_t next_tick_ms;	      /* UINT64_MAX: not armed */
-	uint64_t last_seq;	      /* seq of the last op pushed for the state machine */
-	uint16_t access_port;	      /* where attached MNs are (first access port) */
+	uint64_t next_tick_ms; /* UINT64_MAX: not armed */
+	uint64_t last_seq;     /* seq of the last op pushed for the state machine */
+	uint16_t access_port;  /* where attached MNs are (first access port) */
 	struct held *hold_head, **hold_tail;
 	uint32_t n_held;
 	struct sig_tunnel *tun; /* index == tunnel id */
@@ -103,6 +116,12 @@ struct dmm_sig {
 	struct sig_stats st;
 	uint8_t mhbuf[DMM_MH_MAX_LEN];
 };
+
+static uint16_t mn_port(const struct dmm_sig *s, const char *nai);
+
+/* The action buffer for a call made at the current nesting level. */
+#define MOUT(s) ((s)->mout[(s)->mdepth < SIG_DEPTH ? (s)->mdepth : SIG_DEPTH - 1])
+#define AOUT(s) ((s)->aout[(s)->adepth < SIG_DEPTH ? (s)->adepth : SIG_DEPTH - 1])
 
 static uint64_t now_ms(void)
 {
@@ -313,7 +332,7 @@ static void bind_set(struct dmm_ctl *c, const struct dmm_maar_action *a)
 									 : &a->peer,
 				     a->nai, &dlif);
 		memcpy(op.u.bind.dlif_mac.addr_bytes, dlif.mac, 6);
-		op.port = s->access_port;
+		op.port = mn_port(s, a->nai);
 		if (a->has_ll_id)
 			memcpy(op.u.bind.mac.addr_bytes, a->ll_id, 6);
 	}
@@ -329,6 +348,296 @@ static void bind_del(struct dmm_ctl *c, const struct dmm_maar_action *a)
 		c->sig->st.binds_deleted++;
 }
 
+/* ---------------------------------------------------------------- access link */
+
+static void run_actions(struct dmm_ctl *c);
+static void acc_run(struct dmm_ctl *c);
+
+/* Call an access-machine function that fills AOUT(s), then perform its actions. */
+#define acc_call(c, expr)                                                                          \
+	do {                                                                                       \
+		(void)(expr);                                                                      \
+		acc_run(c);                                                                        \
+	} while (0)
+
+static void acc_send(struct dmm_ctl *c, uint16_t port, const struct dmm_nd_msg *m,
+		     const uint8_t *dmac, const uint8_t *smac, const struct dmm_ip6 *src,
+		     const struct dmm_ip6 *dst)
+{
+	struct dmm_sig *s = c->sig;
+	struct dmm_dp *dp = c->dp;
+	size_t len;
+	int rc = dmm_nd_build(m, src, dst, s->ndbuf, sizeof(s->ndbuf), &len);
+
+	if (rc != 0 || port >= dp->n_ports) {
+		s->acc_tx_fail++;
+		dmm_log("sig", DMM_LOG_ERR, "cannot build ND type %u: %s", m->type,
+			dmm_nd_strerror(rc));
+		return;
+	}
+	/* RFC 4861 §6.1.2, §7.1: every ND message leaves with hop limit 255. */
+	struct rte_mbuf *f = dmm_ctl_frame_new(dp->pool, (const struct rte_ether_addr *)dmac,
+					       (const struct rte_ether_addr *)smac, src->a, dst->a,
+					       DMM_ND_HOP_LIMIT, (uint32_t)len);
+	if (f == NULL) {
+		s->acc_tx_fail++;
+		return;
+	}
+	memcpy(rte_pktmbuf_mtod_offset(f, uint8_t *, ETH_LEN + IP6_LEN), s->ndbuf, len);
+	s->acc_tx++;
+	dmm_ctl_tx(c, port, f);
+}
+
+static void acc_send_ra(struct dmm_ctl *c, const struct dmm_access_ra *ra)
+{
+	struct dmm_nd_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = DMM_ND_RA;
+	m.ra.cur_hop_limit = ra->cur_hop_limit;
+	m.ra.router_lifetime_s = ra->router_lifetime_s;
+	/* RFC 4191 §2.2: the preference must be 0 (medium) when the router lifetime is 0. */
+	if (ra->router_lifetime_s != 0)
+		m.ra.flags = (uint8_t)((unsigned)ra->prf << DMM_ND_RA_PRF_SHIFT);
+	m.ra.reachable_ms = ra->reachable_ms;
+	m.ra.retrans_ms = ra->retrans_ms;
+	m.has_slla = true; /* RFC 4861 §4.2: the DLIF's link-layer address */
+	m.slla.len = 6;
+	memcpy(m.slla.a, ra->src_mac, 6);
+	if (ra->mtu != 0) {
+		m.has_mtu = true;
+		m.mtu = ra->mtu;
+	}
+	for (unsigned i = 0; i < ra->n_pio && i < DMM_ND_MAX_PIO; i++) {
+		m.pio[i].prefix = ra->pio[i].prefix;
+		m.pio[i].flags = (uint8_t)((ra->pio[i].l ? DMM_ND_PIO_L : 0) |
+					   (ra->pio[i].a ? DMM_ND_PIO_A : 0));
+		m.pio[i].valid_s = ra->pio[i].valid_s;
+		m.pio[i].preferred_s = ra->pio[i].preferred_s;
+		m.n_pio++;
+	}
+	for (unsigned i = 0; i < ra->n_rio && i < DMM_ND_MAX_RIO; i++) {
+		m.rio[i].prefix = ra->rio[i].prefix;
+		m.rio[i].prf = (uint8_t)ra->rio[i].prf;
+		m.rio[i].lifetime_s = ra->rio[i].lifetime_s;
+		m.n_rio++;
+	}
+	acc_send(c, ra->port, &m, ra->dst_mac, ra->src_mac, &ra->src, &ra->dst);
+}
+
+static void acc_send_na(struct dmm_ctl *c, const struct dmm_access_na *na)
+{
+	struct dmm_nd_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = DMM_ND_NA;
+	m.na_flags = na->flags;
+	m.target = na->target;
+	m.has_tlla = true;
+	m.tlla.len = 6;
+	memcpy(m.tlla.a, na->tlla, 6);
+	acc_send(c, na->port, &m, na->dst_mac, na->src_mac, &na->src, &na->dst);
+}
+
+static void acc_send_ns(struct dmm_ctl *c, const struct dmm_access_ns *ns)
+{
+	struct dmm_nd_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = DMM_ND_NS;
+	m.target = ns->target;
+	m.has_slla = true;
+	m.slla.len = 6;
+	memcpy(m.slla.a, ns->src_mac, 6);
+	acc_send(c, ns->port, &m, ns->dst_mac, ns->src_mac, &ns->src, &ns->dst);
+}
+
+static void acc_run(struct dmm_ctl *c)
+{
+	struct dmm_sig *s = c->sig;
+	char mac[DMM_MAC_STRLEN], a1[DMM_IP6_STRLEN];
+
+	if (s->adepth >= SIG_DEPTH) {
+		dmm_log("sig", DMM_LOG_ERR, "access calls nested too deep: actions dropped");
+		return;
+	}
+	struct dmm_access_actions *out = s->aout[s->adepth++];
+	for (unsigned i = 0; i < out->n; i++) {
+		const struct dmm_access_action *a = &out->a[i];
+		switch (a->type) {
+		case DMM_ACCESS_ACT_ATTACH: {
+			int rc = dmm_maar_attach(s->sm, now_ms(), a->nai, a->mac, MOUT(s));
+			run_actions(c);
+			if (rc < 0) /* pool empty or table full: counted and logged by the MAAR */
+				acc_call(c, dmm_access_forget(s->acc, now_ms(), a->nai, AOUT(s)));
+			break;
+		}
+		case DMM_ACCESS_ACT_DETACH:
+			/* NUD failed (RFC 4861 §7.3.3): RFC 8885 §3.5's grace starts at the MAAR.
+			 */
+			dmm_maar_detach(s->sm, now_ms(), a->nai, MOUT(s));
+			run_actions(c);
+			break;
+		case DMM_ACCESS_ACT_SEND_RA:
+			acc_send_ra(c, &a->ra);
+			break;
+		case DMM_ACCESS_ACT_SEND_NA:
+			acc_send_na(c, &a->na);
+			break;
+		case DMM_ACCESS_ACT_SEND_NS:
+			acc_send_ns(c, &a->ns);
+			break;
+		case DMM_ACCESS_ACT_ARM:
+			s->acc_next_ms = a->at_ms;
+			break;
+		case DMM_ACCESS_ACT_EVENT:
+			if (a->event == DMM_ACCESS_EV_REFUSED)
+				dmm_log("sig", DMM_LOG_NOTICE,
+					"access: attach of %s refused (%s, %u more not logged)",
+					dmm_mac_fmt((const struct dmm_mac *)a->mac, mac),
+					dmm_access_refuse_name(a->reason), a->suppressed);
+			else if (a->event == DMM_ACCESS_EV_DLIF_ADDED ||
+				 a->event == DMM_ACCESS_EV_DLIF_REMOVED)
+				dmm_log("sig", DMM_LOG_INFO, "mn %s: %s for anchor %s: %s %s",
+					a->nai, dmm_access_event_name(a->event),
+					dmm_ip6_fmt(&a->anchor, a1),
+					dmm_mac_fmt((const struct dmm_mac *)a->dlif.mac, mac),
+					dmm_ip6_fmt(&a->dlif.lla, a1));
+			else
+				dmm_log("sig", DMM_LOG_INFO, "mn %s: %s (%s, port %u)", a->nai,
+					dmm_access_event_name(a->event),
+					dmm_mac_fmt((const struct dmm_mac *)a->mac, mac), a->port);
+			break;
+		}
+	}
+	out->n = 0;
+	s->adepth--;
+}
+
+/* The port an MN is on, as the access link knows it; the first access port otherwise. */
+static uint16_t mn_port(const struct dmm_sig *s, const char *nai)
+{
+	struct dmm_access_mn mn;
+
+	if (s->acc != NULL && dmm_access_lookup(s->acc, nai, &mn) == 0)
+		return mn.port;
+	return s->access_port;
+}
+
+bool dmm_sig_access_nd(struct dmm_ctl *c, const struct rte_mbuf *m)
+{
+	struct dmm_sig *s = c->sig;
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_ipv6_hdr *ip =
+	    rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, ETH_LEN);
+	uint32_t len = rte_be_to_cpu_16(ip->payload_len);
+	const struct dmm_ip6 *src = (const struct dmm_ip6 *)ip->src_addr;
+	const struct dmm_ip6 *dst = (const struct dmm_ip6 *)ip->dst_addr;
+	uint16_t port = m->port;
+	struct dmm_nd_msg nd;
+	uint64_t now = now_ms();
+
+	if (s == NULL || s->acc == NULL || c->dp->cfg->ports[port].role != DMM_ROLE_ACCESS ||
+	    rte_pktmbuf_data_len(m) < ETH_LEN + IP6_LEN + len)
+		return false;
+	if (dmm_nd_parse((const uint8_t *)(ip + 1), len, src, dst, ip->hop_limits, &nd) != 0)
+		return false; /* the ND code counts it as malformed */
+	const uint8_t *mac = eth->src_addr.addr_bytes;
+	switch (nd.type) {
+	case DMM_ND_RS:
+		acc_call(c, dmm_access_rx_rs(s->acc, now, port, mac, src, AOUT(s)));
+		return true;
+	case DMM_ND_NS:
+		/* Addresses of the port itself are answered by the control lcore's own ND. */
+		for (unsigned k = 0; k < c->n_local; k++)
+			if (dmm_ip6_eq(&c->local[k], &nd.target) && c->local_port[k] == port)
+				return false;
+		acc_call(c, dmm_access_rx_ns(s->acc, now, port, mac, src, &nd.target, AOUT(s)));
+		return true;
+	case DMM_ND_NA:
+		acc_call(
+		    c, dmm_access_rx_na(s->acc, now, port, mac, &nd.target, nd.na_flags, AOUT(s)));
+		return true;
+	default:
+		return false;
+	}
+}
+
+void dmm_sig_unknown_src(struct dmm_ctl *c, const struct rte_mbuf *m, uint16_t port)
+{
+	struct dmm_sig *s = c->sig;
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_ipv6_hdr *ip =
+	    rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, ETH_LEN);
+
+	if (s == NULL || s->acc == NULL || port >= c->dp->n_ports)
+		return;
+	acc_call(c, dmm_access_rx_unknown_src(s->acc, now_ms(), port, eth->src_addr.addr_bytes,
+					      (const struct dmm_ip6 *)ip->src_addr, AOUT(s)));
+}
+
+static unsigned acc_poll(struct dmm_ctl *c, uint64_t now)
+{
+	struct dmm_sig *s = c->sig;
+	unsigned work = 0;
+
+	if (s->acc == NULL || now < s->acc_next_ms)
+		return 0;
+	s->acc_next_ms = UINT64_MAX;
+	for (int i = 0; i < 16; i++) {
+		int rc = dmm_access_tick(s->acc, now, AOUT(s));
+		acc_run(c);
+		work++;
+		if (rc != DMM_ACCESS_MORE)
+			break;
+	}
+	return work;
+}
+
+static int acc_init(struct dmm_ctl *c)
+{
+	struct dmm_sig *s = c->sig;
+	const struct dmm_config *cfg = c->dp->cfg;
+	const struct dmm_cfg_access *ac = &cfg->sig.access;
+	struct dmm_access_table_entry *tab = NULL;
+	struct dmm_access_config a;
+	int rc = 0;
+
+	s->acc_next_ms = UINT64_MAX;
+	dmm_access_config_default(&a);
+	a.policy = ac->policy == DMM_CFG_ACCESS_ALLOWLIST ? DMM_ACCESS_POLICY_ALLOWLIST
+		   : ac->policy == DMM_CFG_ACCESS_TABLE	  ? DMM_ACCESS_POLICY_TABLE
+							  : DMM_ACCESS_POLICY_ANY;
+	a.allow = (const uint8_t(*)[6])ac->allow;
+	a.n_allow = ac->n_allow;
+	if (ac->n_mns > 0) {
+		tab = calloc(ac->n_mns, sizeof(*tab));
+		if (tab == NULL)
+			return -ENOMEM;
+		for (unsigned i = 0; i < ac->n_mns; i++) {
+			memcpy(tab[i].mac, ac->mns[i].mac.a, 6);
+			tab[i].nai = ac->mns[i].nai;
+		}
+	}
+	a.table = tab;
+	a.n_table = ac->n_mns;
+	a.nai_realm = ac->nai_realm;
+	a.addr = cfg->address;
+	a.max_mns = cfg->sig.max_mns;
+	a.router_lifetime_s = ac->router_lifetime_s;
+	a.ra_interval_ms = ac->ra_interval_ms;
+	a.ra_min_delay_ms = ac->ra_min_delay_ms;
+	/* RFC 5213 §6.9.2: the MN's packets from any of its prefixes may be tunnelled. */
+	a.link_mtu = cfg->tunnel_mtu;
+	a.nud_reachable_ms = ac->nud_reachable_ms;
+	a.nud_retrans_ms = ac->nud_retrans_ms;
+	a.nud_max_probes = (uint8_t)ac->nud_max_probes;
+	a.hash_seed = rte_rdtsc();
+	s->acc = dmm_access_new(&a, &rc); /* copies the table */
+	free(tab);
+	return s->acc == NULL ? rc : 0;
+}
+
 /* ---------------------------------------------------------------- actions */
 
 static void run_actions(struct dmm_ctl *c)
@@ -336,8 +645,19 @@ static void run_actions(struct dmm_ctl *c)
 	struct dmm_sig *s = c->sig;
 	char p[DMM_PFX_STRLEN], q[DMM_IP6_STRLEN], m[DMM_MAC_STRLEN], l[DMM_IP6_STRLEN];
 
-	for (unsigned i = 0; i < s->out->n; i++) {
-		const struct dmm_maar_action *a = &s->out->a[i];
+	if (s->mdepth >= SIG_DEPTH) {
+		dmm_log("sig", DMM_LOG_ERR, "state machine calls nested too deep: actions dropped");
+		return;
+	}
+	struct dmm_maar_actions *out = s->mout[s->mdepth++];
+	/* The MN moved on (or was refused): the access link forgets it first, so the WITHDRAWs
+	 * of this list send no final RA to a link the MN has left (access_sm.h). */
+	for (unsigned i = 0; s->acc != NULL && i < out->n; i++)
+		if (out->a[i].type == DMM_MAAR_ACT_EVENT &&
+		    out->a[i].event == DMM_MAAR_EV_ANCHOR_MOVED)
+			acc_call(c, dmm_access_forget(s->acc, now_ms(), out->a[i].nai, AOUT(s)));
+	for (unsigned i = 0; i < out->n; i++) {
+		const struct dmm_maar_action *a = &out->a[i];
 		switch (a->type) {
 		case DMM_MAAR_ACT_SEND:
 			do_send(c, a);
@@ -358,9 +678,14 @@ static void run_actions(struct dmm_ctl *c)
 			bind_del(c, a);
 			break;
 		case DMM_MAAR_ACT_ADVERTISE:
-			/* The Router Advertisement itself is the access-link issue's (RFC 8885
-			 * §3.7); the decision is logged so the timeline shows it. */
+			/* RFC 8885 §3.7: the access link sends it from the anchor's DLIF. */
 			s->st.advertise++;
+			if (s->acc != NULL)
+				acc_call(c,
+					 dmm_access_advertise(
+					     s->acc, now_ms(), a->nai, &a->prefix, a->valid_s,
+					     a->preferred_s, &a->peer, &a->dlif,
+					     dmm_ip6_eq(&a->peer, &c->dp->cfg->address), AOUT(s)));
 			dmm_log(
 			    "sig", DMM_LOG_INFO,
 			    "mn %s: advertise %s (anchor %s, preferred %us, valid %us) from DLIF "
@@ -372,6 +697,9 @@ static void run_actions(struct dmm_ctl *c)
 			break;
 		case DMM_MAAR_ACT_WITHDRAW:
 			s->st.withdraw++;
+			if (s->acc != NULL)
+				acc_call(c, dmm_access_withdraw(s->acc, now_ms(), a->nai,
+								&a->prefix, AOUT(s)));
 			dmm_log("sig", DMM_LOG_INFO, "mn %s: withdraw %s", a->nai,
 				dmm_prefix_fmt(&a->prefix, p));
 			break;
@@ -386,7 +714,8 @@ static void run_actions(struct dmm_ctl *c)
 			break;
 		}
 	}
-	s->out->n = 0;
+	out->n = 0;
+	s->mdepth--;
 }
 
 /* ---------------------------------------------------------------- heartbeat */
@@ -416,7 +745,7 @@ static void hb_run(struct dmm_ctl *c, uint64_t now)
 				"CMD %s restarted (Restart Counter %u -> %u): re-registering every "
 				"session served here",
 				dmm_ip6_fmt(&h->peer, a), h->old_rc, h->new_rc);
-			dmm_maar_cmd_restarted(s->sm, now, s->out);
+			dmm_maar_cmd_restarted(s->sm, now, MOUT(s));
 			run_actions(c);
 			break;
 		case DMM_HB_ACT_UNREACHABLE:
@@ -570,7 +899,7 @@ void dmm_sig_input(struct dmm_ctl *c, const struct dmm_ip6 *src, const struct dm
 		}
 		return;
 	}
-	dmm_maar_input(s->sm, now, src, msg, s->out);
+	dmm_maar_input(s->sm, now, src, msg, MOUT(s));
 	run_actions(c);
 	hb_activity(c);
 }
@@ -585,7 +914,7 @@ static unsigned tick(struct dmm_ctl *c, uint64_t now)
 	s->next_tick_ms = UINT64_MAX;
 	/* Bounded: a burst of due timers is spread over several control loops. */
 	for (int i = 0; i < 16; i++) {
-		int rc = dmm_maar_tick(s->sm, now, s->out);
+		int rc = dmm_maar_tick(s->sm, now, MOUT(s));
 		run_actions(c);
 		work++;
 		if (rc != DMM_MAAR_MORE)
@@ -692,6 +1021,26 @@ static void write_sig_stats(struct dmm_ctl *c, FILE *f)
 	U("advertise", s->st.advertise);
 	U("withdraw", s->st.withdraw);
 	U("ops_failed", s->st.ops_failed);
+	if (s->acc != NULL) {
+		const struct dmm_access_stats *x = dmm_access_get_stats(s->acc);
+		U("access_mns", dmm_access_count(s->acc));
+		U("access_rx_rs", x->rx_rs);
+		U("access_rx_ns", x->rx_ns);
+		U("access_rx_na", x->rx_na);
+		U("access_rx_unknown_src", x->rx_unknown_src);
+		U("access_attach", x->attach);
+		U("access_reattach", x->reattach);
+		U("access_refused", x->refused[0] + x->refused[1] + x->refused[2] + x->refused[3]);
+		U("access_nud_failed", x->nud_failed);
+		U("access_ra_sent", x->ra_sent);
+		U("access_ra_final", x->ra_final);
+		U("access_na_sent", x->na_sent);
+		U("access_ns_sent", x->ns_sent);
+		U("access_dlif_added", x->dlif_added);
+		U("access_dlif_removed", x->dlif_removed);
+		U("access_tx", s->acc_tx);
+		U("access_tx_fail", s->acc_tx_fail);
+	}
 	U("restart_counter", s->restart_counter);
 	U("cmd_restarts", s->cmd_restarts);
 	U("cmd_unreachable", s->cmd_unreachable);
@@ -755,8 +1104,14 @@ static void answer(struct dmm_ctl *c, char *req, FILE *f)
 			fprintf(f, "{\"error\":\"%s\"}\n", errstr(-ENAMETOOLONG));
 			return;
 		}
-		int rc = dmm_maar_attach(s->sm, now_ms(), w[2], n == 4 ? mac.a : NULL, s->out);
+		/* The access link learns the MN first, so the RAs of the ADVERTISEs find it. */
+		if (n == 4 && s->acc != NULL)
+			acc_call(c, dmm_access_add_mn(s->acc, now_ms(), s->access_port, mac.a, w[2],
+						      AOUT(s)));
+		int rc = dmm_maar_attach(s->sm, now_ms(), w[2], n == 4 ? mac.a : NULL, MOUT(s));
 		run_actions(c);
+		if (rc < 0 && s->acc != NULL)
+			acc_call(c, dmm_access_forget(s->acc, now_ms(), w[2], AOUT(s)));
 		hb_activity(c);
 		if (rc < 0)
 			fprintf(f, "{\"error\":\"%s\"}\n", errstr(rc));
@@ -765,7 +1120,7 @@ static void answer(struct dmm_ctl *c, char *req, FILE *f)
 		dmm_log("sig", DMM_LOG_INFO, "control: mn attach %s%s%s: %s", w[2],
 			n == 4 ? " " : "", n == 4 ? w[3] : "", rc < 0 ? errstr(rc) : "ok");
 	} else if (n == 3 && strcmp(w[0], "mn") == 0 && strcmp(w[1], "detach") == 0) {
-		int rc = dmm_maar_detach(s->sm, now_ms(), w[2], s->out);
+		int rc = dmm_maar_detach(s->sm, now_ms(), w[2], MOUT(s));
 		run_actions(c);
 		if (rc == DMM_MAAR_IGNORED)
 			fputs("{\"error\":\"no MN with this MN-ID is served here\"}\n", f);
@@ -928,6 +1283,7 @@ unsigned dmm_sig_poll(struct dmm_ctl *c)
 	work += tick(c, now);
 	hb_activity(c);
 	work += hb_poll(c, now);
+	work += acc_poll(c, now);
 	if (now >= s->next_sock_poll_ms) {
 		s->next_sock_poll_ms = now + SIG_SOCK_POLL_MS;
 		work += sock_poll(c);
@@ -950,12 +1306,19 @@ int dmm_sig_init(struct dmm_ctl *c)
 		s->cl[i].fd = -1;
 	s->hold_tail = &s->hold_head;
 	s->next_tick_ms = UINT64_MAX;
-	s->out = calloc(1, sizeof(*s->out));
 	s->n_tun_max = cfg->limits.tunnels;
 	s->tun = calloc(s->n_tun_max, sizeof(*s->tun));
-	if (s->out == NULL || s->tun == NULL) {
+	if (s->tun == NULL) {
 		rc = -ENOMEM;
 		goto fail;
+	}
+	for (unsigned i = 0; i < SIG_DEPTH; i++) {
+		s->mout[i] = calloc(1, sizeof(*s->mout[i]));
+		s->aout[i] = calloc(1, sizeof(*s->aout[i]));
+		if (s->mout[i] == NULL || s->aout[i] == NULL) {
+			rc = -ENOMEM;
+			goto fail;
+		}
 	}
 	/* Static tunnels keep their ids (0..n-1); the state machine reuses one to the same peer. */
 	for (unsigned i = 0; i < cfg->n_tunnels && i < s->n_tun_max; i++) {
@@ -997,6 +1360,11 @@ int dmm_sig_init(struct dmm_ctl *c)
 		snprintf(path, sizeof(path), "/run/dmm-maar.%s.sock", cfg->name);
 	c->sig = s;
 	rc = hb_init(c);
+	if (rc == 0) {
+		rc = acc_init(c);
+		if (rc < 0)
+			dmm_log("sig", DMM_LOG_ERR, "access link: %s", strerror(-rc));
+	}
 	c->sig = NULL;
 	if (rc < 0) {
 		dmm_log("sig", DMM_LOG_ERR, "heartbeat: %s", strerror(-rc));
@@ -1013,10 +1381,14 @@ int dmm_sig_init(struct dmm_ctl *c)
 		dmm_ip6_fmt(&sc->cmd, a), dmm_cfg_cmd_mode_name(sc->mode), path);
 	return 0;
 fail:
+	dmm_access_free(s->acc);
 	dmm_hb_free(s->hb);
 	free(s->hb_out);
 	dmm_maar_free(s->sm);
-	free(s->out);
+	for (unsigned i = 0; i < SIG_DEPTH; i++) {
+		free(s->mout[i]);
+		free(s->aout[i]);
+	}
 	free(s->tun);
 	free(s);
 	return rc;
@@ -1039,10 +1411,14 @@ void dmm_sig_free(struct dmm_ctl *c)
 		s->hold_head = h->next;
 		free(h);
 	}
+	dmm_access_free(s->acc);
 	dmm_hb_free(s->hb);
 	free(s->hb_out);
 	dmm_maar_free(s->sm);
-	free(s->out);
+	for (unsigned i = 0; i < SIG_DEPTH; i++) {
+		free(s->mout[i]);
+		free(s->aout[i]);
+	}
 	free(s->tun);
 	free(s);
 	c->sig = NULL;
