@@ -81,7 +81,17 @@ struct sig_stats {
 	uint64_t ctl_requests;
 };
 
-#define SIG_DEPTH 3 /* nesting of state machine calls (access -> MAAR -> access) */
+#define SIG_DEPTH 3  /* nesting of state machine calls (access -> MAAR -> access) */
+#define SIG_WATCH 64 /* forwarding changes whose installation time is being measured */
+
+/* A registration, handover or anchor move whose table ops are not in force everywhere yet:
+ * when they are, the install time is logged (the handover timeline of the lab benchmark). */
+struct watch {
+	char nai[DMM_MH_NAI_MAX + 1];
+	const char *what;
+	uint64_t seq;
+	uint64_t t_us; /* when the state machine decided */
+};
 
 struct dmm_sig {
 	struct dmm_maar *sm;
@@ -95,6 +105,8 @@ struct dmm_sig {
 	uint64_t acc_next_ms;
 	uint64_t acc_tx, acc_tx_fail;
 	uint8_t ndbuf[DMM_ND_BUILD_MAX];
+	struct watch watch[SIG_WATCH];
+	unsigned n_watch;
 	struct dmm_hb *hb; /* Heartbeat with the CMD (RFC 5847), NULL if disabled */
 	struct dmm_hb_actions *hb_out;
 	uint64_t hb_next_ms; /* UINT64_MAX: not armed */
@@ -122,6 +134,13 @@ static uint16_t mn_port(const struct dmm_sig *s, const char *nai);
 /* The action buffer for a call made at the current nesting level. */
 #define MOUT(s) ((s)->mout[(s)->mdepth < SIG_DEPTH ? (s)->mdepth : SIG_DEPTH - 1])
 #define AOUT(s) ((s)->aout[(s)->adepth < SIG_DEPTH ? (s)->adepth : SIG_DEPTH - 1])
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 static uint64_t now_ms(void)
 {
@@ -455,7 +474,7 @@ static void acc_send_ns(struct dmm_ctl *c, const struct dmm_access_ns *ns)
 static void acc_run(struct dmm_ctl *c)
 {
 	struct dmm_sig *s = c->sig;
-	char mac[DMM_MAC_STRLEN], a1[DMM_IP6_STRLEN];
+	char mac[DMM_MAC_STRLEN], a1[DMM_IP6_STRLEN], a2[DMM_IP6_STRLEN];
 
 	if (s->adepth >= SIG_DEPTH) {
 		dmm_log("sig", DMM_LOG_ERR, "access calls nested too deep: actions dropped");
@@ -502,11 +521,12 @@ static void acc_run(struct dmm_ctl *c)
 					a->nai, dmm_access_event_name(a->event),
 					dmm_ip6_fmt(&a->anchor, a1),
 					dmm_mac_fmt((const struct dmm_mac *)a->dlif.mac, mac),
-					dmm_ip6_fmt(&a->dlif.lla, a1));
+					dmm_ip6_fmt(&a->dlif.lla, a2));
 			else
-				dmm_log("sig", DMM_LOG_INFO, "mn %s: %s (%s, port %u)", a->nai,
-					dmm_access_event_name(a->event),
-					dmm_mac_fmt((const struct dmm_mac *)a->mac, mac), a->port);
+				dmm_log("sig", DMM_LOG_INFO, "mn %s: %s (%s, port %u) t=%" PRIu64,
+					a->nai, dmm_access_event_name(a->event),
+					dmm_mac_fmt((const struct dmm_mac *)a->mac, mac), a->port,
+					now_us());
 			break;
 		}
 	}
@@ -705,14 +725,28 @@ static void run_actions(struct dmm_ctl *c)
 			break;
 		case DMM_MAAR_ACT_EVENT:
 			s->st.events++;
-			dmm_log("sig", DMM_LOG_INFO, "mn %s: %s%s%s%s%s status %u", a->nai,
-				dmm_maar_event_name(a->event), a->prefix.len ? " " : "",
+			dmm_log("sig", DMM_LOG_INFO, "mn %s: %s%s%s%s%s status %u t=%" PRIu64,
+				a->nai, dmm_maar_event_name(a->event), a->prefix.len ? " " : "",
 				a->prefix.len ? dmm_prefix_fmt(&a->prefix, p) : "",
 				dmm_ip6_is_zero(&a->peer) ? "" : " peer ",
 				dmm_ip6_is_zero(&a->peer) ? "" : dmm_ip6_fmt(&a->peer, q),
-				a->status);
+				a->status, now_us());
 			break;
 		}
+	}
+	/* Watch the ops of a registration, handover or anchor move until they are in force. */
+	for (unsigned i = 0; i < out->n; i++) {
+		const struct dmm_maar_action *a = &out->a[i];
+		if (a->type != DMM_MAAR_ACT_EVENT ||
+		    (a->event != DMM_MAAR_EV_REGISTERED && a->event != DMM_MAAR_EV_HANDOVER_DONE &&
+		     a->event != DMM_MAAR_EV_ANCHOR_MOVED) ||
+		    s->n_watch == SIG_WATCH || s->last_seq == 0)
+			continue;
+		struct watch *w = &s->watch[s->n_watch++];
+		snprintf(w->nai, sizeof(w->nai), "%s", a->nai);
+		w->what = dmm_maar_event_name(a->event);
+		w->seq = s->last_seq;
+		w->t_us = now_us();
 	}
 	out->n = 0;
 	s->mdepth--;
@@ -1280,6 +1314,19 @@ unsigned dmm_sig_poll(struct dmm_ctl *c)
 
 	if (s->hold_head != NULL)
 		work += flush_held(c);
+	for (unsigned i = 0; i < s->n_watch;) {
+		struct watch *w = &s->watch[i];
+		if (!dmm_opq_in_force(&c->dp->opq, w->seq)) {
+			i++;
+			continue;
+		}
+		uint64_t t = now_us();
+		dmm_log("sig", DMM_LOG_INFO,
+			"mn %s: %s in force on every worker after %" PRIu64 " us t=%" PRIu64,
+			w->nai, w->what, t - w->t_us, t);
+		*w = s->watch[--s->n_watch];
+		work++;
+	}
 	work += tick(c, now);
 	hb_activity(c);
 	work += hb_poll(c, now);
