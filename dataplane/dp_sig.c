@@ -670,6 +670,7 @@ static void run_actions(struct dmm_ctl *c)
 		return;
 	}
 	struct dmm_maar_actions *out = s->mout[s->mdepth++];
+	uint64_t t_decided = now_us();
 	/* The MN moved on (or was refused): the access link forgets it first, so the WITHDRAWs
 	 * of this list send no final RA to a link the MN has left (access_sm.h). */
 	for (unsigned i = 0; s->acc != NULL && i < out->n; i++)
@@ -746,7 +747,7 @@ static void run_actions(struct dmm_ctl *c)
 		snprintf(w->nai, sizeof(w->nai), "%s", a->nai);
 		w->what = dmm_maar_event_name(a->event);
 		w->seq = s->last_seq;
-		w->t_us = now_us();
+		w->t_us = t_decided;
 	}
 	out->n = 0;
 	s->mdepth--;
