@@ -45,6 +45,7 @@ struct dmm_ctl_stats {
 	uint64_t na_learned;	 /* next-hop MACs learned from NA */
 	uint64_t echo_replies;	 /* ICMPv6 echo replies to own addresses */
 	uint64_t icmp_time_exceeded;
+	uint64_t icmp_param_problem; /* malformed MH: Payload Proto, Header Len (RFC 6275 §9.2) */
 	uint64_t icmp_too_big;
 	uint64_t icmp_ratelimited; /* errors not sent because of the token bucket */
 	uint64_t mh_rx;		 /* valid Mobility Headers to this node */

@@ -28,6 +28,7 @@
 #define ICMP6_DST_UNREACH    1
 #define ICMP6_PACKET_TOO_BIG 2
 #define ICMP6_TIME_EXCEEDED  3
+#define ICMP6_PARAM_PROB     4
 #define ICMP6_ECHO_REQUEST   128
 #define ICMP6_ECHO_REPLY     129
 #define ND_RS		     133
@@ -348,6 +349,8 @@ static void send_icmp_error(struct dmm_ctl *c, struct rte_mbuf *m, uint8_t type,
 		return;
 	if (type == ICMP6_PACKET_TOO_BIG)
 		c->dp->ctl.icmp_too_big++;
+	else if (type == ICMP6_PARAM_PROB)
+		c->dp->ctl.icmp_param_problem++;
 	else
 		c->dp->ctl.icmp_time_exceeded++;
 	dmm_ctl_tx(c, port, r);
@@ -550,6 +553,15 @@ static void handle_mh(struct dmm_ctl *c, struct rte_mbuf *m)
 		dp->ctl.mh_rx++;
 		if (c->sig != NULL)
 			dmm_sig_input(c, src, &c->mh);
+		return;
+	}
+	if (rc == DMM_MH_E_BAD_PROTO || rc == DMM_MH_E_HDRLEN_SHORT) {
+		/* RFC 6275 §9.2: SHOULD answer ICMPv6 Parameter Problem, code 0 (erroneous header
+		 * field), pointing at Payload Proto (MH octet 0) or Header Len (octet 1); the MH
+		 * follows the IPv6 header directly (the workers punt next header 135 only). */
+		dp->ctl.mh_bad++;
+		send_icmp_error(c, m, ICMP6_PARAM_PROB,
+				IP6_LEN + (rc == DMM_MH_E_BAD_PROTO ? 0u : 1u));
 		return;
 	}
 	if (rc != DMM_MH_E_UNKNOWN_TYPE) {

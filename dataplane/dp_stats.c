@@ -48,6 +48,7 @@ _Static_assert(RTE_ALIGN_CEIL(RTE_DIM(dmm_wstats_fields) * sizeof(uint64_t), RTE
 const struct dmm_stat_field dmm_ctl_fields[] = {
 	C_FIELD(exc_rx) C_FIELD(na_sent) C_FIELD(ns_sent) C_FIELD(na_learned)
 	C_FIELD(echo_replies) C_FIELD(icmp_time_exceeded) C_FIELD(icmp_too_big)
+	    C_FIELD(icmp_param_problem)
 	C_FIELD(icmp_ratelimited) C_FIELD(mh_rx) C_FIELD(mh_bad) C_FIELD(mh_be_sent) C_FIELD(rs_rx) C_FIELD(ignored)
 	C_FIELD(malformed) C_FIELD(tx_fail) C_FIELD(ops_pushed) C_FIELD(ops_backlogged)
 };

@@ -52,7 +52,8 @@ logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 from scapy.all import (ARP, IP, TCP, UDP, Dot1Q, Ether, ICMPv6DestUnreach,  # noqa: E402
                        ICMPv6EchoReply, ICMPv6EchoRequest, ICMPv6MLReport2, ICMPv6ND_NA,
                        ICMPv6ND_NS, ICMPv6ND_RA, ICMPv6ND_RS, ICMPv6NDOptDstLLAddr,
-                       ICMPv6NDOptSrcLLAddr, ICMPv6PacketTooBig, ICMPv6TimeExceeded, IPv6,
+                       ICMPv6NDOptSrcLLAddr, ICMPv6PacketTooBig, ICMPv6ParamProblem,
+                       ICMPv6TimeExceeded, IPv6,
                        IPv6ExtHdrHopByHop, NoPayload, Raw, RouterAlert, in6_getnsma,
                        in6_getnsmac, inet_pton)
 
@@ -986,10 +987,12 @@ def mh6(src, dst, mh):
 
 @case
 def mh_to_node(t):
-    """Mobility Headers to the node address (RFC 6275 §9.2): a valid PBU is counted (the
-    session logic comes with signalling); a bad checksum, a Header Len past the data and a
-    payload proto other than 59 are dropped silently (mh_bad); an unknown MH type gets a
-    Binding Error with status 2 back to its source, from the address it was sent to."""
+    """Mobility Headers to the node address (RFC 6275 §9.2): a valid PBU is counted; a bad
+    checksum (V1) and a Header Len past the data (V5) are dropped silently (mh_bad); a
+    payload proto other than 59 (V3) and a Header Len below the type's minimum (V4) are
+    dropped and answered with ICMPv6 Parameter Problem code 0 pointing at the field (IPv6
+    header + 0, + 1); an unknown MH type (V2) gets a Binding Error with status 2 back to its
+    source, from the address it was sent to."""
     # PBU: seq 7, flags A|P|D, lifetime 900, PadN(2) to 16 octets.
     pbu = mh_with_cksum(PEER_Y, NODE, b"\x3b\x01\x05\x00\x00\x00" + struct.pack(
         "!HHH", 7, 0x8210, 900) + b"\x01\x02\x00\x00")
@@ -997,14 +1000,35 @@ def mh_to_node(t):
     bad_ck[4] ^= 0x01
     bad_len = mh_with_cksum(PEER_Y, NODE, b"\x3b\x02\x05\x00\x00\x00" + bytes(10))
     bad_proto = mh_with_cksum(PEER_Y, NODE, b"\x06" + pbu[1:])
+    short = mh_with_cksum(PEER_Y, NODE, b"\x3b\x00\x05\x00\x00\x00\x00\x07")
     unknown = mh_with_cksum(PEER_Y, NODE, b"\x3b\x00\x63\x00\x00\x00\x00\x00")
     t.run(core=[from_y(mh6(PEER_Y, NODE, m))
-                for m in (pbu, bytes(bad_ck), bad_len, bad_proto, unknown)])
+                for m in (pbu, bytes(bad_ck), bad_len, bad_proto, short, unknown)])
     # Binding Error: 24 octets, Header Len 2, type 7, status 2, Home Address :: (§9.3.3).
     be = mh_with_cksum(NODE, PEER_Y, b"\x3b\x02\x07\x00\x00\x00\x02\x00" + bytes(16))
-    t.expect_outputs(core=[frame(Y_MAC, t.cmac, mh6(NODE, PEER_Y, be))])
-    t.expect_counters(rx=5, exception=5, exc_local=5,
-                      ctl={"exc_rx": 5, "mh_rx": 1, "mh_bad": 4, "mh_be_sent": 1})
+    t.expect_outputs(core=[
+        icmp_error_expect(t.cmac, Y_MAC, NODE, mh6(PEER_Y, NODE, bad_proto),
+                          ICMPv6ParamProblem(code=0, ptr=40)),
+        icmp_error_expect(t.cmac, Y_MAC, NODE, mh6(PEER_Y, NODE, short),
+                          ICMPv6ParamProblem(code=0, ptr=41)),
+        frame(Y_MAC, t.cmac, mh6(NODE, PEER_Y, be))])
+    for fr in t.outputs(CORE):
+        t.check("core output checksum valid", True,
+                icmp6_cksum_ok(fr[14:]) if fr[20] == 58 else True)
+    t.expect_counters(rx=6, exception=6, exc_local=6,
+                      ctl={"exc_rx": 6, "mh_rx": 1, "mh_bad": 5, "mh_be_sent": 1,
+                           "icmp_param_problem": 2})
+
+
+@case
+def V6_no_binding_error_to_multicast_source(t):
+    """V6 (RFC 6275 §9.3.3): an unknown MH type from a multicast source reaches the control
+    lcore (it is addressed to the node) but gets no Binding Error: dropped, counted mh_bad."""
+    unknown = mh_with_cksum("ff02::1", NODE, b"\x3b\x00\x63\x00\x00\x00\x00\x00")
+    t.run(core=[from_y(mh6("ff02::1", NODE, unknown))])
+    t.expect_outputs(core=[])
+    t.expect_counters(rx=1, exception=1, exc_local=1,
+                      ctl={"exc_rx": 1, "mh_bad": 1, "mh_be_sent": 0})
 
 
 @case
