@@ -24,7 +24,9 @@
  *      multicast;
  *   8. option contents (duplicates, fixed Lengths, prefix lengths, counts), then the rules that
  *      depend on options: RS and NS from :: carry no Source Link-layer Address.
- * Rules that need an IPv6 address are skipped when src/dst are NULL (the caller vouches).
+ * Rules that need an IPv6 address are skipped when src/dst are NULL (the caller vouches). Rules
+ * that need state stay with the caller: a Redirect's source must be the current first hop for
+ * its destination (§8.1), an RA's contents checked against our own (§6.2.7).
  *
  * Choices where the RFCs leave the receiver to decide (tested in test/unit/test_nd.c):
  *   - Options a message type does not define (e.g. a PIO in an NS), unknown option types and
