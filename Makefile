@@ -4,7 +4,7 @@ MESON ?= meson
 NINJA ?= ninja
 BUILD ?= build
 
-.PHONY: all deps build build-clang build-asan test test-unit test-pkt test-asan test-netns \
+.PHONY: all deps build build-clang build-asan test test-unit test-pkt test-sim test-asan test-netns \
 	demo bench fuzz build-fuzz test-fuzz format clean
 
 all: build
@@ -38,16 +38,20 @@ test-unit: build
 test-pkt: build
 	$(MESON) test -C $(BUILD) --suite pkt --print-errorlogs
 
-# Unit and packet tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Unit, packet and domain-simulation tests again under AddressSanitizer +
+# UndefinedBehaviorSanitizer (the sim runs fewer seeds there: test/sim/meson.build).
 test-asan: build-asan
-	$(MESON) test -C build-asan --suite unit --suite pkt --print-errorlogs
+	$(MESON) test -C build-asan --suite unit --suite pkt --suite sim --print-errorlogs
+
+test-sim: build
+	$(MESON) test -C $(BUILD) --suite sim --print-errorlogs
 
 test-netns: build
 	$(MESON) test -C $(BUILD) --suite netns --print-errorlogs
 
 # Everything: dependencies, gcc + clang builds (-Werror), unit, packet, ASan+UBSan, netns.
 test: deps build build-clang
-	$(MESON) test -C $(BUILD) --suite unit --suite pkt --suite netns --print-errorlogs \
+	$(MESON) test -C $(BUILD) --suite unit --suite pkt --suite sim --suite netns --print-errorlogs \
 		--num-processes 1
 	$(MAKE) test-asan
 	$(MAKE) test-fuzz
@@ -57,12 +61,13 @@ build-fuzz/build.ninja:
 		-Db_lundef=false >/dev/null
 
 build-fuzz: deps build-fuzz/build.ninja
-	$(NINJA) -C build-fuzz test/fuzz/fuzz_config test/fuzz/fuzz_json test/fuzz/fuzz_mh
+	$(NINJA) -C build-fuzz test/fuzz/fuzz_config test/fuzz/fuzz_json test/fuzz/fuzz_mh \
+		test/fuzz/fuzz_nd
 
 # Regression run of every fuzz target on its corpus (bounded, deterministic seed).
 FUZZ_RUNS ?= 200000
 test-fuzz: build-fuzz
-	@for t in config json mh; do \
+	@for t in config json mh nd; do \
 		mkdir -p build-fuzz/corpus-$$t && \
 		./build-fuzz/test/fuzz/fuzz_$$t -seed=1 -runs=$(FUZZ_RUNS) -max_len=4096 \
 			build-fuzz/corpus-$$t test/fuzz/corpus/$$t > build-fuzz/fuzz-$$t.log 2>&1 \
@@ -70,7 +75,7 @@ test-fuzz: build-fuzz
 	done
 
 fuzz: build-fuzz
-	@for t in config json mh; do mkdir -p build-fuzz/corpus-$$t; \
+	@for t in config json mh nd; do mkdir -p build-fuzz/corpus-$$t; \
 		./build-fuzz/test/fuzz/fuzz_$$t -max_total_time=30 build-fuzz/corpus-$$t \
 			test/fuzz/corpus/$$t || exit 1; done
 

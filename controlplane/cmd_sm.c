@@ -44,6 +44,10 @@ struct fan_target {
 	bool has_dlif_l2;
 	struct dmm_ip6 dlif_lla;
 	struct dmm_mh_lladdr dlif_l2;
+	/* Timestamps of the retries that have left (0 = none yet): retries are stamped with the
+	 * CMD's clock, so they lie in [ts_retry_min, ts_retry_max]. A PBA must echo one of the
+	 * copies' Timestamps to answer this target (on_pba). */
+	uint64_t ts_retry_min, ts_retry_max;
 };
 
 /* The PBUs forwarded for one S-MAAR PBU (a handover or de-registration fan-out, plus an
@@ -53,6 +57,7 @@ struct fan_target {
 struct fanout {
 	struct dmm_mh_msg pbu; /* the S-MAAR's PBU (lifetime = granted): base of every forwarded
 				* PBU, retry and PBA */
+	uint64_t id;	       /* unique per CMD (fan_replace): ties paced PBUs to their fan-out */
 	struct dmm_ip6 smaar;
 	bool relay;	      /* relay handover: a merged PBA is owed to the S-MAAR */
 	bool first_sent;      /* the collected PBA went out at the timeout */
@@ -108,7 +113,8 @@ struct peer_rate {
 struct deferred {
 	uint64_t due_ms;
 	uint64_t order;
-	bool stamp; /* a retry: Timestamp = the time it actually leaves */
+	bool stamp;	 /* a retry: Timestamp = the time it actually leaves */
+	uint64_t fan_id; /* the fan-out it belongs to (struct fanout.id) */
 	struct dmm_ip6 dst;
 	struct dmm_mh_msg msg;
 };
@@ -131,6 +137,7 @@ struct dmm_cmd {
 	struct deferred **dq;	/* min-heap of paced PBUs */
 	uint32_t n_dq, cap_dq;
 	uint64_t dq_order;
+	uint64_t fan_ids; /* last struct fanout.id given out */
 	struct dmm_cmd_stats st;
 };
 
@@ -716,6 +723,15 @@ static uint64_t pace_take(struct dmm_cmd *c, const struct dmm_ip6 *dst, uint64_t
 	return at;
 }
 
+/* A retry of t left with Timestamp ts (the CMD's clock, which never goes back). */
+static void note_retry_ts(struct fan_target *t, uint64_t ts)
+{
+	if (!t->ts_retry_min)
+		t->ts_retry_min = ts;
+	if (ts > t->ts_retry_max)
+		t->ts_retry_max = ts;
+}
+
 /* The S-MAAR's PBU as the CMD forwards it to one P-MAAR (RFC 8885 §3.2 step 2, §3.4 step 3,
  * the de-registration fan-out and the eviction notice): every option of the original, P/A/D
  * set, the target's lifetime, a Serving MAAR option = the S-MAAR, and [G1 choice] an Anchored
@@ -781,6 +797,7 @@ static int send_fwd(struct dmm_cmd *c, uint64_t now, struct dmm_cmd_actions *out
 		d->order = c->dq_order++;
 		d->dst = t->p.addr;
 		d->stamp = retry;
+		d->fan_id = f->id;
 		if (dq_push(c, d)) {
 			free(d);
 			return -ENOMEM;
@@ -794,6 +811,8 @@ static int send_fwd(struct dmm_cmd *c, uint64_t now, struct dmm_cmd_actions *out
 	if (retry) {
 		m->opt.has_ts = true;
 		m->opt.ts = ms_to_ts(now);
+		if (at <= now) /* sent now; a paced one is stamped (and noted) when it leaves */
+			note_retry_ts(t, m->opt.ts);
 		c->st.retransmits++;
 	}
 	if (!last)
@@ -951,6 +970,8 @@ static void fan_replace(struct dmm_cmd *c, struct bce *e, struct fanout *f)
 		c->st.relay_superseded++;
 	free(e->fan);
 	e->fan = f;
+	if (f) /* before any of its PBUs is sent or queued (send_fwd tags them with it) */
+		f->id = ++c->fan_ids;
 }
 
 static int on_dereg(struct dmm_cmd *c, uint64_t now, const struct dmm_ip6 *src, struct bce *e,
@@ -1359,6 +1380,32 @@ static int relay_send(struct dmm_cmd *c, struct fanout *f, const struct fan_targ
 	return 0;
 }
 
+/* [choice, sim finding F8] The sequence number alone does not identify a forwarded PBU: each
+ * S-MAAR numbers its own PBUs, so the fan-out of MAAR3's seq 5 may replace that of MAAR1's seq 5
+ * for the same MN, and the P-MAAR's answer to the old one (still in flight, or provoked by a
+ * paced copy) would be taken for an answer to the new one: the CMD would stop retrying and tell
+ * the S-MAAR that the P-MAAR anchors for it while it tunnels to the old S-MAAR. The P-MAAR echoes
+ * the Serving MAAR option in an accepting PBA (G3) and the Timestamp in every PBA (RFC 5213
+ * §6.9.1.2 / §5.3.6), so both must match when present: Serving MAAR = the fan-out's S-MAAR
+ * (refusals carry none), and the Timestamp one that a copy sent to this P-MAAR carried: the
+ * original's or a retry's. */
+static bool pba_echoes_fanout(const struct fanout *f, const struct dmm_mh_msg *pba)
+{
+	return !pba->opt.has_smaar || dmm_ip6_eq(&pba->opt.smaar, &f->smaar);
+}
+
+static bool pba_echoes_target(const struct fanout *f, const struct fan_target *t,
+			      const struct dmm_mh_msg *pba)
+{
+	uint64_t ts = pba->opt.ts;
+
+	if (!pba->opt.has_ts)
+		return true; /* nothing to compare: seq and source decide (RFC 6275 scheme) */
+	if (f->pbu.opt.has_ts && ts == f->pbu.opt.ts)
+		return true;
+	return t->ts_retry_min && ts >= t->ts_retry_min && ts <= t->ts_retry_max;
+}
+
 static int on_pba(struct dmm_cmd *c, const struct dmm_ip6 *src, const struct dmm_mh_msg *pba,
 		  struct dmm_cmd_actions *out)
 {
@@ -1371,13 +1418,15 @@ static int on_pba(struct dmm_cmd *c, const struct dmm_ip6 *src, const struct dmm
 		c->st.drop_pba_unmatched++;
 		return DMM_CMD_IGNORED;
 	}
-	/* Matched by MN-ID + source + seq (RFC 5213 §6.9.1.2, as a MAG matches): any
-	 * unanswered forwarded PBU, in either BCE state (a de-registration fan-out too). */
+	/* Matched by MN-ID + source + seq (RFC 5213 §6.9.1.2, as a MAG matches), and by what the
+	 * P-MAAR echoes of the forwarded PBU: any unanswered forwarded PBU, in either BCE state
+	 * (a de-registration fan-out too). */
 	struct fanout *f = e->fan;
 	struct fan_target *t = NULL;
-	if (f && pba->ba.seq == f->pbu.bu.seq)
+	if (f && pba->ba.seq == f->pbu.bu.seq && pba_echoes_fanout(f, pba))
 		for (int i = 0; i < f->n && !t; i++)
-			if (!f->t[i].answered && dmm_ip6_eq(&f->t[i].p.addr, src))
+			if (!f->t[i].answered && dmm_ip6_eq(&f->t[i].p.addr, src) &&
+			    pba_echoes_target(f, &f->t[i], pba))
 				t = &f->t[i];
 	if (!t) {
 		/* Locator/proxy: a P-MAAR's repeated acknowledgement; the BCE was already
@@ -1463,20 +1512,31 @@ int dmm_cmd_tick(struct dmm_cmd *c, uint64_t now_ms, struct dmm_cmd_actions *out
 			return DMM_CMD_MORE;
 		}
 		struct deferred *d = dq_pop(c);
-		/* [choice] A queued handover PBU to the node that has become the MN's S-MAAR
-		 * meanwhile is stale (it would make the serving MAAR anchor and tunnel away from
-		 * the MN): dropped. Lifetime-0 notices still go. */
-		const struct bce *e =
-		    d->msg.bu.lifetime ? bce_find(c, d->msg.opt.nai, d->msg.opt.nai_len) : NULL;
-		if (e && e->state == DMM_CMD_BCE_ACTIVE && dmm_ip6_eq(&e->smaar, &d->dst)) {
+		struct bce *e = bce_find(c, d->msg.opt.nai, d->msg.opt.nai_len);
+		struct fan_target *t = NULL;
+		for (int i = 0; e && e->fan && e->fan->id == d->fan_id && i < e->fan->n && !t; i++)
+			if (!e->fan->t[i].answered && dmm_ip6_eq(&e->fan->t[i].p.addr, &d->dst))
+				t = &e->fan->t[i];
+		/* [choice] A queued PBU with a lifetime is stale, and dropped, when its fan-out
+		 * has been replaced by a newer handover or de-registration of the MN (sim finding
+		 * F8: sent after the newer one's PBUs, it would make the P-MAAR tunnel to the old
+		 * S-MAAR), when that P-MAAR has answered meanwhile (an earlier copy did it), or
+		 * when its destination has become the MN's S-MAAR (F4: it would make the serving
+		 * MAAR anchor and tunnel away from the MN). Lifetime-0 notices still go: the
+		 * anchor they release is not used by any newer binding. */
+		if (d->msg.bu.lifetime &&
+		    (!t || (e->state == DMM_CMD_BCE_ACTIVE && dmm_ip6_eq(&e->smaar, &d->dst)))) {
 			c->st.paced_stale++;
 			free(d);
 			continue;
 		}
 		struct dmm_mh_msg *m = send_to(c, out, &d->dst);
-		*m = d->msg;  /* room checked above */
-		if (d->stamp) /* a paced retry: fresh Timestamp when it leaves */
+		*m = d->msg;	/* room checked above */
+		if (d->stamp) { /* a paced retry: fresh Timestamp when it leaves */
 			m->opt.ts = ms_to_ts(now_ms);
+			if (t)
+				note_retry_ts(t, m->opt.ts);
+		}
 		free(d);
 	}
 	while (c->n_heap && c->ent[c->heap[0]].deadline_ms <= now_ms) {
@@ -1607,6 +1667,11 @@ int dmm_cmd_foreach(const struct dmm_cmd *c, int (*fn)(const struct dmm_cmd_bind
 uint32_t dmm_cmd_count(const struct dmm_cmd *c)
 {
 	return c->count;
+}
+
+uint32_t dmm_cmd_paced_pending(const struct dmm_cmd *c)
+{
+	return c ? c->n_dq : 0;
 }
 
 const struct dmm_cmd_stats *dmm_cmd_get_stats(const struct dmm_cmd *c)

@@ -124,7 +124,8 @@ struct dmm_cmd_stats {
 				    * retransmission timer */
 	uint64_t paced_overflow;   /* handovers refused with 130: fan-out over max_paced */
 	uint64_t refresh_absorbed; /* relay: S-MAAR PBU answered by the pending merged PBA */
-	uint64_t paced_stale;	   /* queued PBUs dropped: their destination serves the MN now */
+	uint64_t paced_stale;	   /* queued PBUs dropped: fan-out replaced or answered, or their
+				    * destination serves the MN now */
 	uint64_t expiry_notices;   /* lifetime-0 PBUs to P-MAARs after an ACTIVE entry's lifetime
 				    * expired (G7, F2; first copies, retries are retransmits) */
 };
@@ -191,6 +192,9 @@ int dmm_cmd_lookup(const struct dmm_cmd *c, const char *nai, struct dmm_cmd_bind
 int dmm_cmd_foreach(const struct dmm_cmd *c, int (*fn)(const struct dmm_cmd_binding *b, void *arg),
 		    void *arg);
 uint32_t dmm_cmd_count(const struct dmm_cmd *c);
+/* PBUs waiting in the MAX_UPDATE_RATE queue (they leave from dmm_cmd_tick()): signalling still
+ * to come, e.g. for a test that waits until the domain is quiet. 0 for a NULL c. */
+uint32_t dmm_cmd_paced_pending(const struct dmm_cmd *c);
 const struct dmm_cmd_stats *dmm_cmd_get_stats(const struct dmm_cmd *c);
 
 const char *dmm_cmd_mode_name(enum dmm_cmd_mode m);

@@ -817,9 +817,10 @@ static int cmd_scan_fn(const struct dmm_cmd_binding *b, void *arg)
 }
 
 /* Nothing in flight, no op or sync send pending, no session in a transient state or waiting for
- * a PBA (or paced), no BCE waiting for deletion, for PBAs of forwarded PBUs or for a relay
- * collection, no prefix in quarantine. Timers may be due soon: with short lifetimes the
- * refreshes of several MNs leave no quiet gap, so a gap in the queue is not required. */
+ * a PBA (or paced), no PBU in the CMD's paced queue, no BCE waiting for deletion, for PBAs of
+ * forwarded PBUs or for a relay collection, no prefix in quarantine. Timers may be due soon: with
+ * short lifetimes the refreshes of several MNs leave no quiet gap, so a gap in the queue is not
+ * required. */
 static bool quiet(struct sim *s)
 {
 	if (s->inflight)
@@ -832,6 +833,10 @@ static bool quiet(struct sim *s)
 			return false;
 	}
 	if (g_scan.transient)
+		return false;
+	/* PBUs held in the CMD's MAX_UPDATE_RATE queue are signalling still to come (a paced
+	 * PBU of a newer handover may not even have a target marked unanswered yet) */
+	if (dmm_cmd_paced_pending(s->cmd))
 		return false;
 	struct cmd_scan c = {0};
 	dmm_cmd_foreach(s->cmd, cmd_scan_fn, &c);

@@ -1868,6 +1868,119 @@ static void queued_handover_pbu_to_the_new_serving_maar_is_dropped(void **state)
 	dmm_cmd_free(c);
 }
 
+/* Sim finding F8: each S-MAAR numbers its own PBUs, so MAAR2's and then MAAR3's handover PBU of
+ * one MN may both carry seq 5. MAAR1's (late) PBA to the replaced forwarded PBU echoes seq 5
+ * but Serving MAAR = MAAR2 and MAAR2's Timestamp: it must not be taken for its answer to MAAR3's
+ * (which would stop the retries and list MAAR1 to MAAR3 while it tunnels to MAAR2). */
+static void F8_pba_to_a_replaced_fanout_with_the_same_seq_is_not_an_answer(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 0, 100); /* collect without timeout */
+	const struct dmm_mh_msg *m[4];
+	register_at_maar1(c);
+	struct dmm_mh_msg p2 = pbu(NAI, PREF2, 3, T0 + 1000, 5, LIFE);
+	assert_int_equal(in(c, T0 + 1000, MAAR2, &p2), DMM_CMD_DONE);
+	struct dmm_mh_msg old = *assert_fwd(0, MAAR1, PREF1, &p2, MAAR2, LIFE);
+	struct dmm_mh_msg p3 = pbu(NAI, PREF3, 3, T0 + 1100, 5, LIFE);
+	assert_int_equal(in(c, T0 + 1100, MAAR3, &p3), DMM_CMD_DONE);
+	assert_int_equal(sends_to(MAAR1, m, 4), 1);
+	struct dmm_mh_msg new1 = *m[0];
+	assert_int_equal(sends_to(MAAR2, m, 4), 1);
+	struct dmm_mh_msg new2 = *m[0];
+	assert_int_equal(binding(c).fwd_unanswered, 2);
+
+	/* the accepting answer to MAAR2's handover (Serving MAAR = MAAR2) */
+	struct dmm_mh_msg a = pmaar_pba(&old, PREF1, 0, true);
+	assert_int_equal(in(c, T0 + 1110, MAAR1, &a), DMM_CMD_IGNORED);
+	assert_int_equal(out.n, 0);
+	/* a refusal carries no Serving MAAR: its echoed Timestamp (MAAR2's) tells it apart */
+	a = pmaar_pba(&old, PREF1, DMM_MH_ST_REASON_UNSPECIFIED, false);
+	a.opt.has_smaar = false;
+	assert_int_equal(in(c, T0 + 1120, MAAR1, &a), DMM_CMD_IGNORED);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(dmm_cmd_get_stats(c)->drop_pba_unmatched, 2);
+	struct dmm_cmd_binding b = binding(c);
+	assert_int_equal(b.fwd_unanswered, 2);
+	assert_true(b.relay_pending);
+	assert_int_equal(b.n_pmaar, 2);
+
+	/* the real answers to MAAR3's handover are matched and merged */
+	a = pmaar_pba(&new2, PREF2, 0, true);
+	assert_int_equal(in(c, T0 + 1130, MAAR2, &a), DMM_CMD_DONE);
+	assert_int_equal(sends_to(MAAR3, m, 4), 0);
+	a = pmaar_pba(&new1, PREF1, 0, true);
+	assert_int_equal(in(c, T0 + 1140, MAAR1, &a), DMM_CMD_DONE);
+	assert_int_equal(sends_to(MAAR3, m, 4), 1);
+	assert_int_equal(m[0]->opt.n_pmaar, 2);
+	assert_int_equal(binding(c).fwd_unanswered, 0);
+	dmm_cmd_free(c);
+}
+
+/* F8: a PBA matches a forwarded PBU when it echoes the Timestamp of one of its copies, the
+ * original or a retry (stamped with the CMD's clock); a Timestamp no copy carried does not. */
+static void F8_pba_echoing_a_retry_timestamp_answers_other_timestamps_do_not(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_PROXY, 1000, 100);
+	const struct dmm_mh_msg *m[4];
+	register_at_maar1(c);
+	struct dmm_mh_msg p2 = pbu(NAI, PREF2, 3, T0 + 5000, 1, LIFE);
+	assert_int_equal(in(c, T0 + 5000, MAAR2, &p2), DMM_CMD_DONE);
+	assert_int_equal(dmm_cmd_tick(c, T0 + 6000, &out), DMM_CMD_DONE); /* retry 1 */
+	assert_int_equal(sends_to(MAAR1, m, 4), 1);
+	struct dmm_mh_msg retry = *m[0];
+	assert_int_equal(retry.opt.ts, ts_of(T0 + 6000));
+
+	struct dmm_mh_msg a = pmaar_pba(&retry, PREF1, 0, true);
+	a.opt.ts = ts_of(T0 + 5500); /* between the original and the retry: never sent */
+	assert_int_equal(in(c, T0 + 6010, MAAR1, &a), DMM_CMD_DONE); /* proxy: consumed... */
+	assert_int_equal(binding(c).fwd_unanswered, 1);		     /* ...but no answer */
+	a.opt.ts = retry.opt.ts;
+	assert_int_equal(in(c, T0 + 6020, MAAR1, &a), DMM_CMD_DONE);
+	assert_int_equal(binding(c).fwd_unanswered, 0);
+	assert_int_equal(dmm_cmd_tick(c, T0 + 60000, &out), DMM_CMD_DONE);
+	assert_int_equal(sends_to(MAAR1, m, 4), 0); /* retries stopped */
+	dmm_cmd_free(c);
+}
+
+/* F8: a paced PBU of a handover that a newer handover of the MN replaced is dropped when due
+ * (otherwise it reaches the P-MAAR after, or instead of, the newer one and makes it tunnel to
+ * the old S-MAAR); the newer one still goes. dmm_cmd_paced_pending() counts the queue. */
+static void F8_queued_pbu_of_a_replaced_handover_is_dropped_when_due(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd_x(DMM_CMD_MODE_RELAY, 1000, 100, no_retransmission);
+	const struct dmm_mh_msg *m[4];
+	char nai[16];
+
+	for (unsigned i = 0; i < 3; i++) { /* three PBUs to MAAR1 at +1 s: its rate is used up */
+		snprintf(nai, sizeof(nai), "mn%u@x", i);
+		struct dmm_mh_msg p = pbu(nai, pfx_n(1, 10 + i), 1, T0, 1, LIFE);
+		assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+		p = pbu(nai, pfx_n(2, 10 + i), 3, T0 + 1000, 2, LIFE);
+		assert_int_equal(in(c, T0 + 1000, MAAR2, &p), DMM_CMD_DONE);
+	}
+	struct dmm_mh_msg p1 = pbu(NAI, PREF1, 1, T0, 1, LIFE);
+	assert_int_equal(in(c, T0, MAAR1, &p1), DMM_CMD_DONE);
+	struct dmm_mh_msg p2 = pbu(NAI, PREF2, 3, T0 + 1100, 5, LIFE);
+	assert_int_equal(in(c, T0 + 1100, MAAR2, &p2), DMM_CMD_DONE);
+	assert_int_equal(sends_to(MAAR1, m, 4), 0);
+	assert_int_equal(dmm_cmd_paced_pending(c), 1);
+	struct dmm_mh_msg p3 = pbu(NAI, PREF3, 3, T0 + 1200, 5, LIFE);
+	assert_int_equal(in(c, T0 + 1200, MAAR3, &p3), DMM_CMD_DONE);
+	assert_int_equal(sends_to(MAAR1, m, 4), 0);
+	assert_int_equal(dmm_cmd_paced_pending(c), 2);
+
+	assert_int_equal(dmm_cmd_tick(c, T0 + 2000, &out), DMM_CMD_DONE);
+	unsigned n = sends_to(MAAR1, m, 4);
+	if (n != 1)
+		fail_msg("expected one PBU to MAAR1 (MAAR3's handover), got %u", n);
+	assert_fwd((unsigned)(m[0] - &out.a[0].msg), MAAR1, PREF1, &p3, MAAR3, LIFE);
+	assert_int_equal(dmm_cmd_get_stats(c)->paced_stale, 1);
+	assert_int_equal(dmm_cmd_paced_pending(c), 0);
+	dmm_cmd_free(c);
+}
+
 static void pmaar_deregistration_is_ordered_apart_from_the_smaar_timestamps(void **state)
 {
 	(void)state;
@@ -2007,6 +2120,9 @@ int main(void)
 	    cmocka_unit_test(handover_over_the_paced_queue_cap_is_refused_130_unchanged),
 	    cmocka_unit_test(registration_in_dereg_window_starts_afresh_from_any_maar),
 	    cmocka_unit_test(queued_handover_pbu_to_the_new_serving_maar_is_dropped),
+	    cmocka_unit_test(F8_pba_to_a_replaced_fanout_with_the_same_seq_is_not_an_answer),
+	    cmocka_unit_test(F8_pba_echoing_a_retry_timestamp_answers_other_timestamps_do_not),
+	    cmocka_unit_test(F8_queued_pbu_of_a_replaced_handover_is_dropped_when_due),
 	    cmocka_unit_test(pmaar_deregistration_is_ordered_apart_from_the_smaar_timestamps),
 	    cmocka_unit_test(binding_cache_holds_100k_mns),
 	    cmocka_unit_test(non_pbu_pba_messages_and_bad_arguments),
