@@ -14,7 +14,7 @@
 
 #include "dmm_yaml.h"
 
-#define MAX_FIELDS 8
+#define MAX_FIELDS 16 /* keys of the largest mapping (the root: 9) */
 
 struct ctx {
 	struct dmm_yaml y; /* file, error stream, document, key path, error count */
@@ -223,10 +223,12 @@ static void parse_pool(struct ctx *c, const yaml_node_t *n, unsigned maar, struc
 	}
 }
 
-/* maars: each entry an address, or {address: ADDR, pool: [PREFIX, ...]}. */
+static void get_bool(struct ctx *c, const yaml_node_t *n, const char *key, bool *out);
+
+/* maars: each entry an address, or {address: ADDR, pool: [PREFIX, ...], proxy_reg: BOOL}. */
 static void parse_maars(struct ctx *c, const yaml_node_t *n)
 {
-	static const char *const keys[] = {"address", "pool"};
+	static const char *const keys[] = {"address", "pool", "proxy_reg"};
 	struct cmd_config *cfg = c->cfg;
 	struct pool_src *src = NULL;
 	size_t count, n_pool = 0;
@@ -260,10 +262,11 @@ static void parse_maars(struct ctx *c, const yaml_node_t *n)
 	cfg->maars = calloc(count, sizeof(*cfg->maars));
 	cfg->pool_first = calloc(count, sizeof(*cfg->pool_first));
 	cfg->pool_n = calloc(count, sizeof(*cfg->pool_n));
+	cfg->proxy_reg = calloc(count, sizeof(*cfg->proxy_reg));
 	cfg->pool = calloc(n_pool ? n_pool : 1, sizeof(*cfg->pool));
 	src = calloc(n_pool ? n_pool : 1, sizeof(*src));
 	if (cfg->maars == NULL || cfg->pool_first == NULL || cfg->pool_n == NULL ||
-	    cfg->pool == NULL || src == NULL) {
+	    cfg->proxy_reg == NULL || cfg->pool == NULL || src == NULL) {
 		error_at(c, n, "maars", "out of memory");
 		free(src);
 		return;
@@ -271,14 +274,15 @@ static void parse_maars(struct ctx *c, const yaml_node_t *n)
 	size_t old_maars = dmm_yaml_push_key(&c->y, "maars");
 	for (size_t i = 0; i < count; i++) {
 		const yaml_node_t *item = node_at(c, items[i]), *addr = item;
-		yaml_node_t *v[2] = {NULL, NULL};
+		yaml_node_t *v[3] = {NULL, NULL, NULL};
 		struct dmm_ip6 a;
 		unsigned first = cfg->n_pool;
+		bool proxy_reg = true; /* M5: false = this MAAR's PBUs get 154 */
 		int dup, rc;
 
 		size_t old = dmm_yaml_push_index(&c->y, i);
 		if (item->type == YAML_MAPPING_NODE) {
-			if (!get_fields(c, item, NULL, keys, 2, v) ||
+			if (!get_fields(c, item, NULL, keys, 3, v) ||
 			    !require(c, item, keys[0], v[0])) {
 				dmm_yaml_pop(&c->y, old);
 				continue;
@@ -289,6 +293,7 @@ static void parse_maars(struct ctx *c, const yaml_node_t *n)
 				parse_pool(c, v[1], (unsigned)i, src);
 				dmm_yaml_pop(&c->y, o2);
 			}
+			get_bool(c, v[2], keys[2], &proxy_reg);
 		}
 		const char *akey = v[0] != NULL ? keys[0] : NULL;
 		rc = get_addr(c, addr, akey, &a);
@@ -300,6 +305,7 @@ static void parse_maars(struct ctx *c, const yaml_node_t *n)
 			continue;
 		cfg->pool_first[cfg->n_maars] = first;
 		cfg->pool_n[cfg->n_maars] = cfg->n_pool - first;
+		cfg->proxy_reg[cfg->n_maars] = proxy_reg;
 		cfg->maars[cfg->n_maars++] = a;
 	}
 	dmm_yaml_pop(&c->y, old_maars);
@@ -453,12 +459,162 @@ static void parse_heartbeat(struct ctx *c, const yaml_node_t *n)
 	dmm_yaml_pop(&c->y, old);
 }
 
+/* One subscriber NAI as read, for the duplicate check across both lists. */
+struct sub_src {
+	const char *nai;
+	const yaml_node_t *node;
+	unsigned list, i; /* 0 = allow, 1 = proxy_disabled; index in it */
+};
+
+static int sub_src_cmp(const void *x, const void *y)
+{
+	const struct sub_src *a = x, *b = y;
+	int r = strcmp(a->nai, b->nai);
+
+	if (r)
+		return r;
+	return a->list != b->list ? (a->list < b->list ? -1 : 1) : (a->i > b->i) - (a->i < b->i);
+}
+
+/* One list of NAIs (RFC 4283 MN-ID, subtype NAI: 1..254 octets; scalar() refuses NULs). */
+static void parse_nai_list(struct ctx *c, const yaml_node_t *n, const char *key, char ***out,
+			   unsigned *n_out)
+{
+	yaml_node_item_t *items;
+	size_t count;
+
+	if (!present(n) || !expect(c, n, key, YAML_SEQUENCE_NODE))
+		return;
+	items = n->data.sequence.items.start;
+	count = (size_t)(n->data.sequence.items.top - items);
+	if (count > CMD_CFG_MAX_SUBSCRIBERS) {
+		error_at(c, n, key, "%zu entries, at most %u", count, CMD_CFG_MAX_SUBSCRIBERS);
+		return;
+	}
+	if (count == 0)
+		return;
+	if ((*out = calloc(count, sizeof(**out))) == NULL) {
+		error_at(c, n, key, "out of memory");
+		return;
+	}
+	size_t old = dmm_yaml_push_key(&c->y, key);
+	for (size_t i = 0; i < count; i++) {
+		const yaml_node_t *item = node_at(c, items[i]);
+		size_t o = dmm_yaml_push_index(&c->y, i);
+		const char *s = scalar(c, item, NULL);
+
+		if (s != NULL) {
+			size_t len = item->data.scalar.length;
+			if (len == 0 || len > 254)
+				error_at(c, item, NULL, "an MN-ID (NAI) has 1..254 octets, got %zu",
+					 len);
+			else if (((*out)[*n_out] = strdup(s)) == NULL)
+				error_at(c, item, NULL, "out of memory");
+			else
+				(*n_out)++;
+		}
+		dmm_yaml_pop(&c->y, o);
+	}
+	dmm_yaml_pop(&c->y, old);
+}
+
+/* subscribers: {policy: any | list, allow: [NAI, ...], proxy_disabled: [NAI, ...]}
+ * (RFC 5213 §5.3.1 steps 7-8: M6 153, M7 152). */
+static void parse_subscribers(struct ctx *c, const yaml_node_t *n)
+{
+	enum { POLICY, ALLOW, DISABLED, N };
+	static const char *const keys[N] = {"policy", "allow", "proxy_disabled"};
+	struct cmd_config *cfg = c->cfg;
+	yaml_node_t *v[N];
+	const char *s;
+
+	if (!present(n))
+		return;
+	size_t old = dmm_yaml_push_key(&c->y, "subscribers");
+	if (!get_fields(c, n, NULL, keys, N, v)) {
+		dmm_yaml_pop(&c->y, old);
+		return;
+	}
+	if (v[POLICY] != NULL && (s = scalar(c, v[POLICY], keys[POLICY])) != NULL) {
+		if (strcmp(s, "any") == 0)
+			cfg->subs_policy = CMD_SUBS_ANY;
+		else if (strcmp(s, "list") == 0)
+			cfg->subs_policy = CMD_SUBS_LIST;
+		else
+			error_at(c, v[POLICY], keys[POLICY], "expected any or list, got \"%s\"", s);
+	}
+	parse_nai_list(c, v[ALLOW], keys[ALLOW], &cfg->subs_allow, &cfg->n_subs_allow);
+	parse_nai_list(c, v[DISABLED], keys[DISABLED], &cfg->subs_disabled, &cfg->n_subs_disabled);
+	/* [choice] allow only means something with policy list: say so rather than ignore it. */
+	if (present(v[ALLOW]) && cfg->subs_policy != CMD_SUBS_LIST)
+		error_at(c, v[ALLOW], keys[ALLOW],
+			 "needs policy: list (policy any serves every MN)");
+	unsigned total = cfg->n_subs_allow + cfg->n_subs_disabled;
+	if (total > CMD_CFG_MAX_SUBSCRIBERS) {
+		error_at(c, n, NULL, "%u MN-IDs in allow and proxy_disabled, at most %u", total,
+			 CMD_CFG_MAX_SUBSCRIBERS);
+	} else if (total > 1) {
+		/* Sorted copy of both lists: a repeated NAI is adjacent to its first occurrence. It
+		 * is an error even across the lists (which answer was meant?). The node of each
+		 * entry is found again by its index, since entries with errors were skipped. */
+		struct sub_src *t = calloc(total, sizeof(*t));
+		if (t == NULL) {
+			error_at(c, n, NULL, "out of memory");
+		} else {
+			unsigned k = 0;
+			for (unsigned l = 0; l < 2; l++) {
+				const yaml_node_t *list = v[l ? DISABLED : ALLOW];
+				char **nais = l ? cfg->subs_disabled : cfg->subs_allow;
+				unsigned m = l ? cfg->n_subs_disabled : cfg->n_subs_allow;
+				if (m == 0)
+					continue; /* absent, or no valid entry */
+				yaml_node_item_t *items = list->data.sequence.items.start;
+				for (unsigned i = 0, j = 0; i < m; j++) {
+					const yaml_node_t *it = node_at(c, items[j]);
+					if (it->type != YAML_SCALAR_NODE ||
+					    strcmp((const char *)it->data.scalar.value, nais[i]) !=
+						0)
+						continue; /* skipped for an error */
+					t[k++] = (struct sub_src){nais[i], it, l, j};
+					i++;
+				}
+			}
+			qsort(t, k, sizeof(*t), sub_src_cmp);
+			for (unsigned i = 1; i < k; i++) {
+				if (strcmp(t[i - 1].nai, t[i].nai) != 0)
+					continue;
+				size_t o1 =
+				    dmm_yaml_push_key(&c->y, keys[t[i].list ? DISABLED : ALLOW]);
+				size_t o2 = dmm_yaml_push_index(&c->y, t[i].i);
+				error_at(c, t[i].node, NULL, "\"%s\" is already listed in %s[%u]",
+					 t[i].nai, keys[t[i - 1].list ? DISABLED : ALLOW],
+					 t[i - 1].i);
+				dmm_yaml_pop(&c->y, o2);
+				dmm_yaml_pop(&c->y, o1);
+			}
+			free(t);
+		}
+	}
+	dmm_yaml_pop(&c->y, old);
+}
+
 static void parse_root(struct ctx *c, const yaml_node_t *root)
 {
-	enum { ADDRESS, MODE, MAARS, LIFETIME, TIMERS, LIMITS, SOCKET, HEARTBEAT, N_KEYS };
-	static const char *const keys[N_KEYS] = {"address",	   "mode",     "maars",
-						 "lifetime",	   "timers",   "limits",
-						 "control_socket", "heartbeat"};
+	enum {
+		ADDRESS,
+		MODE,
+		MAARS,
+		LIFETIME,
+		TIMERS,
+		LIMITS,
+		SOCKET,
+		HEARTBEAT,
+		SUBSCRIBERS,
+		N_KEYS
+	};
+	static const char *const keys[N_KEYS] = {"address",	   "mode",	"maars",
+						 "lifetime",	   "timers",	"limits",
+						 "control_socket", "heartbeat", "subscribers"};
 	yaml_node_t *v[N_KEYS];
 
 	if (!get_fields(c, root, NULL, keys, N_KEYS, v))
@@ -474,6 +630,7 @@ static void parse_root(struct ctx *c, const yaml_node_t *root)
 	parse_limits(c, v[LIMITS]);
 	parse_socket(c, v[SOCKET]);
 	parse_heartbeat(c, v[HEARTBEAT]);
+	parse_subscribers(c, v[SUBSCRIBERS]);
 	if (c->cfg->n_maars > 0 && cmd_config_maar_index(c->cfg, &c->cfg->address) >= 0)
 		error_at(c, v[ADDRESS], keys[ADDRESS], "is also listed in maars");
 }
@@ -533,6 +690,13 @@ void cmd_config_free(struct cmd_config *cfg)
 	free(cfg->pool_first);
 	free(cfg->pool_n);
 	free(cfg->pool);
+	free(cfg->proxy_reg);
+	for (unsigned i = 0; i < cfg->n_subs_allow; i++)
+		free(cfg->subs_allow[i]);
+	free(cfg->subs_allow);
+	for (unsigned i = 0; i < cfg->n_subs_disabled; i++)
+		free(cfg->subs_disabled[i]);
+	free(cfg->subs_disabled);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -50,6 +50,14 @@
 #define CMD_CFG_PATH_MAX	  256
 #define CMD_CFG_DEF_RESTART_FILE  "/var/lib/dmm/cmd.restart"
 
+/* Subscribers (RFC 5213 §5.3.1 steps 7-8, M6/M7): NAIs in allow + proxy_disabled, at most. */
+#define CMD_CFG_MAX_SUBSCRIBERS (1u << 20)
+
+enum cmd_subscriber_policy {
+	CMD_SUBS_ANY = 0,  /* every MN-ID is served (default) */
+	CMD_SUBS_LIST = 1, /* only MN-IDs in allow or proxy_disabled are known (else 153) */
+};
+
 /* RFC 8885 §3.2-3.4. */
 enum cmd_mode {
 	CMD_MODE_RELAY = 1,
@@ -66,8 +74,17 @@ struct cmd_config {
 	/* Prefix pool of maars[i]: pool[pool_first[i] .. pool_first[i] + pool_n[i]); pool_n[i] = 0
 	 * means any prefix. Pools of different MAARs never overlap (RFC 8885 §3.1). */
 	unsigned *pool_first, *pool_n; /* parallel to maars */
+	/* maars[i] may send PBUs (RFC 5213 §5.3.1 step 6); false: its PBUs get 154 (M5). */
+	bool *proxy_reg; /* parallel to maars */
 	struct dmm_prefix *pool;
 	unsigned n_pool;
+	/* subscribers: policy, allow, proxy_disabled (M6/M7). The NAIs are malloc'd strings of
+	 * 1..254 octets without NUL; no NAI is listed twice, in one list or across both. */
+	enum cmd_subscriber_policy subs_policy;
+	char **subs_allow;
+	unsigned n_subs_allow;
+	char **subs_disabled; /* proxy_disabled: 152 for these MN-IDs, under either policy */
+	unsigned n_subs_disabled;
 	uint32_t lifetime_max_s; /* granted lifetime = min(requested, this) */
 	uint32_t relay_aggregation_ms;
 	uint32_t min_delay_before_bce_delete_ms;

@@ -54,7 +54,8 @@ struct cmd_engine *cmd_engine_create(const struct cmd_config *cfg, uint64_t now_
 	}
 	for (unsigned i = 0; i < cfg->n_maars; i++) {
 		peers[i].addr = cfg->maars[i];
-		peers[i].proxy_reg = true;
+		/* M5: a MAAR listed with proxy_reg: false gets 154 for its PBUs */
+		peers[i].proxy_reg = cfg->proxy_reg != NULL ? cfg->proxy_reg[i] : true;
 		/* M28: PBUs for prefixes outside the pool get 155 (copied by dmm_cmd_new) */
 		peers[i].n_pool = cfg->pool_n != NULL ? cfg->pool_n[i] : 0;
 		peers[i].pool = peers[i].n_pool ? &cfg->pool[cfg->pool_first[i]] : NULL;
@@ -75,6 +76,13 @@ struct cmd_engine *cmd_engine_create(const struct cmd_config *cfg, uint64_t now_
 	sc.max_bindack_ms = cfg->max_bindack_ms;
 	sc.max_update_rate = (uint8_t)cfg->max_update_rate;
 	sc.max_paced = cfg->max_paced;
+	/* M6/M7: subscriber policy (copied and sorted by dmm_cmd_new) */
+	sc.subscriber_policy =
+	    cfg->subs_policy == CMD_SUBS_LIST ? DMM_CMD_SUBS_LIST : DMM_CMD_SUBS_ANY;
+	sc.allow = (const char *const *)cfg->subs_allow;
+	sc.n_allow = cfg->n_subs_allow;
+	sc.proxy_disabled = (const char *const *)cfg->subs_disabled;
+	sc.n_proxy_disabled = cfg->n_subs_disabled;
 	if (getrandom(&sc.hash_seed, sizeof(sc.hash_seed), 0) != (ssize_t)sizeof(sc.hash_seed))
 		sc.hash_seed = now_ms ^ (uint64_t)(uintptr_t)e;
 	e->sm = dmm_cmd_new(&sc, &err); /* copies the peers */
@@ -182,7 +190,9 @@ bool cmd_engine_tick(struct cmd_engine *e, uint64_t now_ms, struct cmd_actions *
 	X(paced_overflow, paced_overflow)                                                          \
 	X(refresh_absorbed, refresh_absorbed)                                                      \
 	X(paced_stale, paced_stale)                                                                \
-	X(expiry_notices, expiry_notices)
+	X(expiry_notices, expiry_notices)                                                          \
+	X(local_followups, local_followups)                                                        \
+	X(local_dropped, local_dropped)
 
 static const struct {
 	const char *name;

@@ -1121,6 +1121,53 @@ static void parse_sig_peers(struct ctx *c, const yaml_node_t *n)
 	pop(c, old);
 }
 
+/* signalling.local_prefixes: RFC 8885 §4.4 Local Prefix options. Each 1..128 bits without host
+ * bits (RFC 4191 §2.3 routes), no duplicates, and none overlapping the pool: a delegated MN
+ * prefix is not a local network. The pool is parsed before signalling (parse_root). */
+static void parse_sig_local(struct ctx *c, const yaml_node_t *n)
+{
+	struct dmm_cfg_signalling *sig = &c->cfg->sig;
+	yaml_node_item_t *items;
+	size_t count, old;
+	char buf[DMM_PFX_STRLEN];
+
+	if (!get_list(c, n, "local_prefixes", &items, &count))
+		return;
+	if (count > DMM_CFG_MAX_LOCAL_PFX) {
+		error_at(c, n, "local_prefixes", "at most %d prefixes, got %zu",
+			 DMM_CFG_MAX_LOCAL_PFX, count);
+		return;
+	}
+	old = push_key(c, "local_prefixes");
+	for (size_t i = 0; i < count; i++) {
+		const yaml_node_t *p = node_at(c, items[i]);
+		size_t o = push_index(c, i);
+		struct dmm_prefix q;
+		bool bad = false;
+
+		if (get_prefix(c, p, NULL, 1, 128, &q) > 0) {
+			for (unsigned j = 0; j < sig->n_local_prefixes && !bad; j++)
+				if (sig->local_prefixes[j].len == q.len &&
+				    dmm_ip6_eq(&sig->local_prefixes[j].addr, &q.addr)) {
+					error_at(c, p, NULL, "duplicate local prefix %s",
+						 dmm_prefix_fmt(&q, buf));
+					bad = true;
+				}
+			for (unsigned j = 0; j < c->cfg->n_pools && !bad; j++)
+				if (c->cfg->pools[j].len != 0 &&
+				    dmm_prefix_overlap(&c->cfg->pools[j], &q)) {
+					error_at(c, p, NULL, "overlaps pool[%u] (%s)", j,
+						 dmm_prefix_fmt(&c->cfg->pools[j], buf));
+					bad = true;
+				}
+			if (!bad)
+				sig->local_prefixes[sig->n_local_prefixes++] = q;
+		}
+		pop(c, o);
+	}
+	pop(c, old);
+}
+
 static void parse_access_list(struct ctx *c, const yaml_node_t *n, bool table)
 {
 	struct dmm_cfg_access *ac = &c->cfg->sig.access;
@@ -1312,6 +1359,7 @@ static void parse_signalling(struct ctx *c, const yaml_node_t *n)
 		ATT,
 		HEARTBEAT,
 		ACCESS,
+		LOCAL,
 		N
 	};
 	static const char *const keys[N] = {"cmd",
@@ -1327,7 +1375,8 @@ static void parse_signalling(struct ctx *c, const yaml_node_t *n)
 					    "max_mns",
 					    "access_technology",
 					    "heartbeat",
-					    "access"};
+					    "access",
+					    "local_prefixes"};
 	struct dmm_cfg_signalling *sig = &c->cfg->sig;
 	yaml_node_t *v[N];
 	size_t old;
@@ -1380,6 +1429,7 @@ static void parse_signalling(struct ctx *c, const yaml_node_t *n)
 	get_uint(c, v[ATT], "access_technology", 1, 255, &sig->att);
 	parse_heartbeat(c, v[HEARTBEAT]);
 	parse_access(c, v[ACCESS]);
+	parse_sig_local(c, v[LOCAL]);
 	/* RFC 8885 §3.1: the MAAR delegates prefixes from its own pool. */
 	if (!c->pools_bad && c->cfg->n_pools == 0)
 		error_at(c, n, NULL, "signalling needs a prefix pool (key \"pool\")");

@@ -78,7 +78,9 @@ struct dmm_cfg_icmp {
 };
 
 #define DMM_CFG_MAX_SIG_PEERS 64
-#define DMM_CFG_PATH_LEN      256
+#define DMM_CFG_MAX_LOCAL_PFX 4 /* = DMM_MH_MAX_PMAAR_LOCAL: what a merged PBA carries per P-MAAR  \
+				 */
+#define DMM_CFG_PATH_LEN 256
 
 /* The CMD's mode as the MAAR sees it (RFC 8885 §3.2-3.4); values of enum dmm_maar_cmd_mode. */
 enum dmm_cfg_cmd_mode {
@@ -143,6 +145,10 @@ struct dmm_cfg_signalling {
 	uint32_t min_delay_bce_delete_ms; /* default 10000 */
 	uint32_t max_mns;		  /* default 65536 */
 	uint32_t att;			  /* Access Technology Type, default 3 (IEEE 802.3) */
+	/* RFC 8885 §3.7/§4.4: local-only networks reached through this MAAR (3GPP-LIPA-like),
+	 * sent as Local Prefix options (66) in this MAAR's PBAs as an anchor (P5). */
+	struct dmm_prefix local_prefixes[DMM_CFG_MAX_LOCAL_PFX];
+	unsigned n_local_prefixes;
 	struct dmm_cfg_heartbeat heartbeat;
 	struct dmm_cfg_access access;
 };

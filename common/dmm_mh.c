@@ -96,6 +96,8 @@ static int validate(const struct dmm_mh_msg *m)
 			return DMM_MH_E_BAD_PREFIX_LEN;
 		if (p->has_dlif_l2 && (rc = check_lladdr(&p->dlif_l2)) < 0)
 			return rc;
+		if ((rc = check_prefixes(p->local, p->n_local, DMM_MH_MAX_PMAAR_LOCAL)) < 0)
+			return rc;
 	}
 	if (o->has_mnid) {
 		if (o->nai_len > DMM_MH_NAI_MAX)
@@ -224,6 +226,8 @@ static void opt_pmaar(struct wr *w, const struct dmm_mh_pmaar *p)
 		opt_addr(w, DMM_MH_OPT_DLIF_LLA, &p->dlif_lla);
 	if (p->has_dlif_l2)
 		opt_lladdr(w, DMM_MH_OPT_DLIF_L2, &p->dlif_l2);
+	for (unsigned i = 0; i < p->n_local; i++)
+		opt_prefix(w, DMM_MH_OPT_LOCAL_PFX, &p->local[i]);
 }
 
 static void put_fixed(struct wr *w, const struct dmm_mh_msg *m)
@@ -290,12 +294,13 @@ static void put_options(struct wr *w, const struct dmm_mh_msg *m)
 		opt_addr(w, DMM_MH_OPT_DLIF_LLA, &o->dlif_lla);
 	if (o->has_dlif_l2)
 		opt_lladdr(w, DMM_MH_OPT_DLIF_L2, &o->dlif_l2);
+	/* Message-level 66s before the first 67: after it they would be that P-MAAR's (b). */
+	for (unsigned i = 0; i < o->n_local; i++)
+		opt_prefix(w, DMM_MH_OPT_LOCAL_PFX, &o->local[i]);
 	for (unsigned i = 0; i < o->n_pmaar; i++)
 		opt_pmaar(w, &o->pmaar[i]);
 	for (unsigned i = 0; i < o->n_anchored; i++)
 		opt_prefix(w, DMM_MH_OPT_ANCHORED_PFX, &o->anchored[i]);
-	for (unsigned i = 0; i < o->n_local; i++)
-		opt_prefix(w, DMM_MH_OPT_LOCAL_PFX, &o->local[i]);
 	if (o->has_restart) {
 		uint8_t d[4] = {(uint8_t)(o->restart >> 24), (uint8_t)(o->restart >> 16),
 				(uint8_t)(o->restart >> 8), (uint8_t)o->restart};
@@ -423,7 +428,7 @@ static int add_prefix(const uint8_t *d, uint8_t l, struct dmm_prefix *arr, uint8
 	return 0;
 }
 
-/* Reserved, Prefix Length, P-MAAR address, prefix. It opens the scope of later 69/70 options. */
+/* Reserved, Prefix Length, P-MAAR address, prefix. It opens the scope of later 69/70/66 options. */
 static int add_pmaar(const uint8_t *d, uint8_t l, struct dmm_mh_opts *o,
 		     struct dmm_mh_pmaar **scope)
 {
@@ -514,6 +519,8 @@ static int parse_opt(struct dmm_mh_msg *m, struct dmm_mh_pmaar **scope, uint8_t 
 	case DMM_MH_OPT_ANCHORED_PFX:
 		return add_prefix(d, l, o->anchored, &o->n_anchored, DMM_MH_MAX_PFX);
 	case DMM_MH_OPT_LOCAL_PFX:
+		if (p != NULL) /* G4 convention (b): that P-MAAR's local network */
+			return add_prefix(d, l, p->local, &p->n_local, DMM_MH_MAX_PMAAR_LOCAL);
 		return add_prefix(d, l, o->local, &o->n_local, DMM_MH_MAX_PFX);
 	case DMM_MH_OPT_PREV_MAAR:
 		return add_pmaar(d, l, o, scope);
@@ -786,6 +793,8 @@ static void out_opts(struct out *o, const struct dmm_mh_opts *p)
 			out_addr(o, ",dlif-lla=", &m->dlif_lla);
 		if (m->has_dlif_l2)
 			out_lladdr(o, ",dlif-l2=", &m->dlif_l2);
+		for (unsigned k = 0; k < m->n_local && k < DMM_MH_MAX_PMAAR_LOCAL; k++)
+			out_prefix(o, ",local=", &m->local[k]);
 	}
 	for (unsigned i = 0; i < p->n_anchored && i < DMM_MH_MAX_PFX; i++)
 		out_prefix(o, " anchored=", &p->anchored[i]);

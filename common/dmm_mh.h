@@ -29,9 +29,10 @@
  *   68    Serving MAAR                 8n+6    RFC 8885 §4.6
  *   69    DLIF Link-Local Address      8n+6    RFC 8885 §4.7   (message-level)
  *   70    DLIF Link-Layer Address      -  (a) RFC 8885 §4.8   (message-level)
- *   67    Previous MAAR *              8n+4    RFC 8885 §4.5   each followed by its own 69, 70 (b)
+ *   66    Local Prefix *               8n+4    RFC 8885 §4.4   (message-level)
+ *   67    Previous MAAR *              8n+4    RFC 8885 §4.5   each followed by its own 69, 70,
+ *                                                              66* (b)
  *   65    Anchored Prefix *            8n+4    RFC 8885 §4.3
- *   66    Local Prefix *               8n+4    RFC 8885 §4.4
  *   28    Restart Counter              4n+2    RFC 5847 §3.4
  *   (* = repeatable, kept in wire order)
  *
@@ -39,10 +40,13 @@
  *     address". A link-layer address is an octet string (RFC 4861 §4.6), i.e. fields of width 1
  *     under RFC 6275 §6.2.1's natural-boundary rule, so no alignment is applied; the parser
  *     accepts any alignment of every option anyway.
- * (b) RFC 8885 does not say how the CMD ties DLIF options (69/70) to one of several P-MAARs in a
- *     merged PBA (PROTOCOL.md gap G4). Convention here: a 69/70 option that follows a Previous
- *     MAAR option belongs to the most recent one (struct dmm_mh_pmaar); 69/70 before any Previous
- *     MAAR option are message-level (a P-MAAR's own PBA). Each may appear once per scope.
+ * (b) RFC 8885 does not say how the CMD ties DLIF options (69/70) or Local Prefix options (66) to
+ *     one of several P-MAARs in a merged PBA (PROTOCOL.md gap G4; RFC 8885 §3.7 wants the S-MAAR
+ *     to advertise each Local Prefix on the DLIF of the MAAR that reported it). Convention here:
+ *     a 69, 70 or 66 option that follows a Previous MAAR option belongs to the most recent one
+ *     (struct dmm_mh_pmaar, at most DMM_MH_MAX_PMAAR_LOCAL 66s each); those before any Previous
+ *     MAAR option are message-level (a P-MAAR's own PBA). 69/70 may appear once per scope. The
+ *     builder therefore writes the message-level 66s before the first 67.
  *
  * The codec does not enforce which options a message type may carry (RFC 8885: 65/66 "only if
  * the D bit is set"; RFC 5847: Restart Counter only in a Heartbeat Response): it reports what it
@@ -182,11 +186,12 @@ enum dmm_mh_att {
 #define DMM_MH_MNID_NAI 1 /* MN-ID subtype NAI (RFC 4283 §3.1), the only one accepted */
 
 /* Limits. A parse that finds more repeated options than these fails with DMM_MH_E_TOO_MANY. */
-#define DMM_MH_MAX_HNP	  16
-#define DMM_MH_MAX_PFX	  16  /* Anchored Prefix (65) and Local Prefix (66), each */
-#define DMM_MH_MAX_PMAAR  16  /* Previous MAAR (67) */
-#define DMM_MH_NAI_MAX	  254 /* Option Length 255 = Subtype + 254 octets */
-#define DMM_MH_LLADDR_MAX 32  /* link-layer address octets in options 25 and 70 */
+#define DMM_MH_MAX_HNP	       16
+#define DMM_MH_MAX_PFX	       16  /* Anchored Prefix (65) and Local Prefix (66), each */
+#define DMM_MH_MAX_PMAAR       16  /* Previous MAAR (67) */
+#define DMM_MH_MAX_PMAAR_LOCAL 4   /* Local Prefix (66) per Previous MAAR option (convention (b)) */
+#define DMM_MH_NAI_MAX	       254 /* Option Length 255 = Subtype + 254 octets */
+#define DMM_MH_LLADDR_MAX      32  /* link-layer address octets in options 25 and 70 */
 
 /* Error codes: every function returns 0 or one of these (negative, outside the errno range). */
 enum dmm_mh_err {
@@ -240,7 +245,8 @@ struct dmm_mh_lladdr {
 	uint8_t a[DMM_MH_LLADDR_MAX];
 };
 
-/* Previous MAAR option (67) plus the DLIF options that followed it (convention (b) above). */
+/* Previous MAAR option (67) plus the DLIF and Local Prefix options that followed it (convention
+ * (b) above). */
 struct dmm_mh_pmaar {
 	struct dmm_ip6 addr;   /* the P-MAAR's global address */
 	struct dmm_prefix hnp; /* the MN's prefix anchored there */
@@ -248,6 +254,8 @@ struct dmm_mh_pmaar {
 	bool has_dlif_l2;
 	struct dmm_ip6 dlif_lla;
 	struct dmm_mh_lladdr dlif_l2;
+	uint8_t n_local; /* that P-MAAR's Local Prefixes (66), in wire order */
+	struct dmm_prefix local[DMM_MH_MAX_PMAAR_LOCAL];
 };
 
 struct dmm_mh_opts {
@@ -286,7 +294,7 @@ struct dmm_mh_opts {
 	uint8_t n_pmaar;
 	struct dmm_prefix hnp[DMM_MH_MAX_HNP]; /* an ALL_ZERO prefix asks the anchor to allocate */
 	struct dmm_prefix anchored[DMM_MH_MAX_PFX];
-	struct dmm_prefix local[DMM_MH_MAX_PFX];
+	struct dmm_prefix local[DMM_MH_MAX_PFX]; /* message-level: before any 67 (b) */
 	struct dmm_mh_pmaar pmaar[DMM_MH_MAX_PMAAR];
 };
 

@@ -9,8 +9,9 @@
  *                                         next power of two >= 2*max_mns: load factor <= 0.5)
  *   timer heap slot                4 B
  *   NAI copy              len+1 + ~16 B  (malloc'd at registration)
- *   P-MAAR list      cap*33 + ~16 B      (malloc'd at the first handover, 2 slots, doubled
- *                                         as needed up to max_pmaar)
+ *   P-MAAR list     cap*102 + ~16 B      (malloc'd at the first handover, 2 slots, doubled
+ *                                         as needed up to max_pmaar; 69 B of each slot hold
+ *                                         up to 4 Local Prefixes, P5/D3)
  *   ~ 150 B + NAI for an MN that never moved (198 B measured with 25-octet NAIs at 1 M MNs,
  *   BENCHMARKS.md). The fan-out state (struct fanout, ~4.6 kB: the S-MAAR's PBU, per-P-MAAR
  *   retransmission timers, the relay collection) exists only while a forwarded PBU is
@@ -119,8 +120,16 @@ struct deferred {
 	struct dmm_mh_msg msg;
 };
 
+/* One configured subscriber (M6/M7), in a table sorted by NAI (strcmp). */
+struct subscriber {
+	char *nai; /* malloc'd */
+	bool proxy_disabled;
+};
+
 struct dmm_cmd {
 	struct dmm_cmd_config cfg;
+	struct subscriber *subs; /* allow and proxy_disabled, sorted */
+	uint32_t n_subs;
 	struct dmm_cmd_peer *peers; /* sorted by address */
 	struct dmm_prefix *pools;   /* every peer's pool, one allocation */
 	struct bce *ent;
@@ -192,6 +201,56 @@ static const struct dmm_cmd_peer *peer_find(const struct dmm_cmd *c, const struc
 bool dmm_cmd_peer_allowed(const struct dmm_cmd *c, const struct dmm_ip6 *src)
 {
 	return c && src && peer_find(c, src) != NULL;
+}
+
+/* ---- subscribers (M6/M7) ----------------------------------------------------------------- */
+
+static int sub_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct subscriber *)a)->nai, ((const struct subscriber *)b)->nai);
+}
+
+/* The subscriber entry of nai (NUL-terminated, as every parsed MN-ID is), or NULL. */
+static const struct subscriber *sub_find(const struct dmm_cmd *c, const char *nai)
+{
+	struct subscriber key = {.nai = (char *)nai};
+
+	return c->n_subs ? bsearch(&key, c->subs, c->n_subs, sizeof(*c->subs), sub_cmp) : NULL;
+}
+
+static bool nai_ok(const char *s)
+{
+	size_t n = s ? strnlen(s, DMM_MH_NAI_MAX + 1) : 0;
+	return n >= 1 && n <= DMM_MH_NAI_MAX;
+}
+
+/* Copies and sorts both lists; -EINVAL for a bad or repeated NAI, -ENOMEM. */
+static int subs_load(struct dmm_cmd *c, const struct dmm_cmd_config *cfg)
+{
+	uint64_t n = (uint64_t)cfg->n_allow + cfg->n_proxy_disabled;
+
+	if (n == 0)
+		return 0;
+	if (!(c->subs = calloc(n, sizeof(*c->subs))))
+		return -ENOMEM;
+	for (unsigned k = 0; k < 2; k++) {
+		const char *const *l = k ? cfg->proxy_disabled : cfg->allow;
+		unsigned m = k ? cfg->n_proxy_disabled : cfg->n_allow;
+		for (unsigned i = 0; i < m; i++) {
+			if (!nai_ok(l[i]))
+				return -EINVAL;
+			struct subscriber *e = &c->subs[c->n_subs];
+			if (!(e->nai = strdup(l[i])))
+				return -ENOMEM;
+			e->proxy_disabled = k == 1;
+			c->n_subs++;
+		}
+	}
+	qsort(c->subs, c->n_subs, sizeof(*c->subs), sub_cmp);
+	for (uint32_t i = 1; i < c->n_subs; i++)
+		if (strcmp(c->subs[i - 1].nai, c->subs[i].nai) == 0)
+			return -EINVAL; /* listed twice: which answer was meant? */
+	return 0;
 }
 
 /* ---- binding cache: index --------------------------------------------------------------- */
@@ -482,7 +541,10 @@ struct dmm_cmd *dmm_cmd_new(const struct dmm_cmd_config *cfg, int *err)
 	    cfg->n_peers > DMM_CMD_MAX_PEERS || (cfg->n_peers && !cfg->peers) ||
 	    cfg->mode > DMM_CMD_MODE_PROXY || cfg->max_update_rate > DMM_CMD_MAX_UPDATE_RATE ||
 	    cfg->max_paced == 0 ||
-	    (cfg->initial_bindack_ms && cfg->max_bindack_ms < cfg->initial_bindack_ms))
+	    (cfg->initial_bindack_ms && cfg->max_bindack_ms < cfg->initial_bindack_ms) ||
+	    cfg->subscriber_policy > DMM_CMD_SUBS_LIST ||
+	    (uint64_t)cfg->n_allow + cfg->n_proxy_disabled > DMM_CMD_MAX_SUBSCRIBERS ||
+	    (cfg->n_allow && !cfg->allow) || (cfg->n_proxy_disabled && !cfg->proxy_disabled))
 		return NULL;
 	unsigned n_pool = 0;
 	for (unsigned i = 0; i < cfg->n_peers; i++) {
@@ -525,6 +587,13 @@ struct dmm_cmd *dmm_cmd_new(const struct dmm_cmd_config *cfg, int *err)
 	}
 	qsort(c->peers, cfg->n_peers, sizeof(*c->peers), peer_cmp);
 	c->cfg.peers = c->peers;
+	int rc = subs_load(c, cfg);
+	if (rc) {
+		dmm_cmd_free(c);
+		*err = rc;
+		return NULL;
+	}
+	c->cfg.allow = c->cfg.proxy_disabled = NULL; /* copied into c->subs */
 	/* The free list links the pool in order; entries are zero (state 0) until used. */
 	for (uint32_t i = 0; i < cfg->max_mns; i++) {
 		c->ent[i].next_free = i + 1 < cfg->max_mns ? i + 1 : NONE_U32;
@@ -551,6 +620,9 @@ void dmm_cmd_free(struct dmm_cmd *c)
 	for (uint32_t i = 0; i < c->n_dq; i++)
 		free(c->dq[i]);
 	free(c->dq);
+	for (uint32_t i = 0; i < c->n_subs; i++)
+		free(c->subs[i].nai);
+	free(c->subs);
 	free(c->rate);
 	free(c->peers);
 	free(c->pools);
@@ -831,6 +903,25 @@ static void add_prev_maar(struct dmm_mh_msg *m, const struct fan_target *t)
 	p->dlif_lla = t->dlif_lla;
 	p->has_dlif_l2 = t->has_dlif_l2;
 	p->dlif_l2 = t->dlif_l2;
+	/* D3 / G4 convention: the P-MAAR's Local Prefixes follow its Previous MAAR option. */
+	p->n_local = t->p.n_local;
+	memcpy(p->local, t->p.local, t->p.n_local * sizeof(*p->local));
+}
+
+/* Replace p's Local Prefix set with the n (<= DMM_MH_MAX_PMAAR_LOCAL) reported in a P-MAAR's
+ * PBA. True if the set changed. */
+static bool pmaar_set_local(struct dmm_cmd_pmaar *p, const struct dmm_prefix *local, unsigned n)
+{
+	bool same = p->n_local == n;
+	for (unsigned i = 0; same && i < n; i++)
+		same = p->local[i].len == local[i].len &&
+		       dmm_ip6_eq(&p->local[i].addr, &local[i].addr);
+	if (same)
+		return false;
+	p->n_local = (uint8_t)n;
+	if (n)
+		memcpy(p->local, local, n * sizeof(*local));
+	return true;
 }
 
 /* A Previous MAAR option (no DLIF data: the BCE does not hold it [G5]) per listed P-MAAR. */
@@ -1185,9 +1276,15 @@ static int on_pbu(struct dmm_cmd *c, uint64_t now, const struct dmm_ip6 *src,
 	if (!peer->proxy_reg)
 		return reject(c, now, src, NULL, pbu, DMM_MH_ST_MAG_NOT_AUTHORIZED_FOR_PROXY_REG,
 			      out);
-	/* Steps 6-7 (153, 152): no subscriber database, every MN-ID is served. [G6 choice] a
-	 * PBU without P or without D (a legacy MAG, or a plain BU) is refused by policy here,
-	 * with 129 Administratively prohibited. */
+	/* Steps 7-8 (M6, M7): the subscriber policy. The MN-ID is NUL-terminated and holds no
+	 * other NUL (dmm_mh_parse), so it is looked up as a string. */
+	const struct subscriber *sub = sub_find(c, o->nai);
+	if (!sub && c->cfg.subscriber_policy == DMM_CMD_SUBS_LIST)
+		return reject(c, now, src, NULL, pbu, DMM_MH_ST_NOT_LMA_FOR_THIS_MOBILE_NODE, out);
+	if (sub && sub->proxy_disabled)
+		return reject(c, now, src, NULL, pbu, DMM_MH_ST_PROXY_REG_NOT_ENABLED, out);
+	/* [G6 choice] a PBU without P or without D (a legacy MAG, or a plain BU) is refused by
+	 * policy here, with 129 Administratively prohibited. */
 	if ((pbu->bu.flags & (DMM_MH_BU_P | DMM_MH_BU_D)) != (DMM_MH_BU_P | DMM_MH_BU_D))
 		return reject(c, now, src, NULL, pbu, DMM_MH_ST_ADMIN_PROHIBITED, out);
 	e = bce_find(c, o->nai, o->nai_len);
@@ -1444,6 +1541,31 @@ static int on_pba(struct dmm_cmd *c, const struct dmm_ip6 *src, const struct dmm
 	t->dlif_lla = o->dlif_lla;
 	t->has_dlif_l2 = o->has_dlif_l2;
 	t->dlif_l2 = o->dlif_l2;
+	if (t->accepted && t->lifetime) {
+		/* P5: the P-MAAR's own Local Prefixes (message-level 66s). [choice] Stored in the
+		 * BCE's P-MAAR entry, so every later PBA to the S-MAAR (relay merge, proxy answer,
+		 * refresh) repeats them after its Previous MAAR option. */
+		unsigned nl = o->n_local;
+		if (nl > DMM_MH_MAX_PMAAR_LOCAL) { /* what a merged PBA can tie to one 67 */
+			c->st.local_dropped += nl - DMM_MH_MAX_PMAAR_LOCAL;
+			nl = DMM_MH_MAX_PMAAR_LOCAL;
+		}
+		bool changed = pmaar_set_local(&t->p, o->local, nl);
+		int i = pmaar_index(e, src);
+		if (i >= 0 && pfx_eq(&e->pm[i].pfx, &t->p.pfx))
+			pmaar_set_local(&e->pm[i], o->local, nl);
+		/* [choice] Proxy mode answered the S-MAAR before this PBA (§3.4), with the Local
+		 * Prefixes known then (none for the MAAR it just left): a set it has not seen yet
+		 * follows at once in a PBA of the same form as a relay's late PBA (one Previous
+		 * MAAR option, the handover PBU's seq, which the S-MAAR accepts again, S7), rather
+		 * than only with the next refresh. */
+		if (changed && c->cfg.mode == DMM_CMD_MODE_PROXY &&
+		    e->state == DMM_CMD_BCE_ACTIVE && dmm_ip6_eq(&e->smaar, &f->smaar)) {
+			if ((rc = relay_send(c, f, t, out)))
+				return rc;
+			c->st.local_followups++;
+		}
+	}
 	if (t->collect && !f->relay_done) {
 		if (!t->accepted) { /* [choice] a refusing P-MAAR's prefix is unusable */
 			int i = pmaar_index(e, src);

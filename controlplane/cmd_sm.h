@@ -43,6 +43,16 @@ struct dmm_cmd_peer {
 };
 
 #define DMM_CMD_MAX_PEERS	4096
+#define DMM_CMD_MAX_SUBSCRIBERS (16u * 1024 * 1024) /* allow + proxy_disabled entries */
+
+/* Subscriber policy (RFC 5213 §5.3.1 steps 7-8). ANY: every MN-ID is served (no subscriber
+ * database). LIST: only MN-IDs listed in allow or proxy_disabled are known; a PBU for any other
+ * gets 153 NOT_LMA_FOR_THIS_MOBILE_NODE (M6). Under both, an MN-ID in proxy_disabled gets 152
+ * PROXY_REG_NOT_ENABLED (M7). */
+enum dmm_cmd_subscriber_policy {
+	DMM_CMD_SUBS_ANY = 0,
+	DMM_CMD_SUBS_LIST = 1,
+};
 #define DMM_CMD_MAX_UPDATE_RATE 8 /* upper bound of cfg.max_update_rate */
 
 struct dmm_cmd_config {
@@ -63,6 +73,13 @@ struct dmm_cmd_config {
 					   * retransmission of a forwarded PBU; 0 = never retransmit */
 	uint32_t max_bindack_ms; /* MAX_BINDACK_TIMEOUT (32000): back-off cap, >= initial */
 	uint32_t max_paced;	 /* PBUs held back by pacing, at most (65536, >= 1) */
+	/* Subscribers (M6/M7): NUL-terminated NAIs of 1..DMM_MH_NAI_MAX octets, copied and sorted
+	 * by dmm_cmd_new(); an NAI in both lists, or twice in one, is -EINVAL. */
+	enum dmm_cmd_subscriber_policy subscriber_policy;
+	const char *const *allow;
+	unsigned n_allow;
+	const char *const *proxy_disabled;
+	unsigned n_proxy_disabled;
 };
 
 /* RFC defaults: relay mode, 10 s MinDelayBeforeBCEDelete, 300 ms window, 65535*4 s max
@@ -128,6 +145,10 @@ struct dmm_cmd_stats {
 				    * destination serves the MN now */
 	uint64_t expiry_notices;   /* lifetime-0 PBUs to P-MAARs after an ACTIVE entry's lifetime
 				    * expired (G7, F2; first copies, retries are retransmits) */
+	uint64_t local_followups;  /* proxy: PBAs sent to the S-MAAR after a P-MAAR's PBA
+				    * reported Local Prefixes the first PBA did not carry (D3) */
+	uint64_t local_dropped;	   /* Local Prefix options beyond DMM_MH_MAX_PMAAR_LOCAL in a
+				    * P-MAAR's PBA: not relayed */
 };
 
 /* ---- the state machine ------------------------------------------------------------------ */
@@ -163,6 +184,11 @@ enum dmm_cmd_bce_state {
 struct dmm_cmd_pmaar {
 	struct dmm_ip6 addr;
 	struct dmm_prefix pfx;
+	/* RFC 8885 §4.4: the Local Prefixes (66) this P-MAAR reported in its last accepting PBA
+	 * for the MN (P5), repeated after its Previous MAAR option in every PBA to the S-MAAR
+	 * (merged, proxy, refresh: the G4 convention of dmm_mh.h). */
+	uint8_t n_local;
+	struct dmm_prefix local[DMM_MH_MAX_PMAAR_LOCAL];
 };
 
 struct dmm_cmd_binding {

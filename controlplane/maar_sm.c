@@ -135,8 +135,9 @@ struct dmm_maar {
 	struct dmm_maar_config cfg;
 	struct dmm_ip6 *peers; /* allowed direct-PBA sources, sorted */
 	struct pool_pfx pool[DMM_MAAR_MAX_POOL];
-	uint64_t pool_total, pool_next; /* never-used /64s start at pool_next */
-	uint64_t *free_heap;		/* released /64s past the delay, min-heap */
+	struct dmm_prefix local[DMM_MAAR_MAX_LOCAL]; /* cfg.local, copied */
+	uint64_t pool_total, pool_next;		     /* never-used /64s start at pool_next */
+	uint64_t *free_heap;			     /* released /64s past the delay, min-heap */
 	uint64_t n_free, cap_free;
 	struct release *rel; /* FIFO ring: released /64s waiting min_delay_bce_delete_ms */
 	uint64_t rel_head, rel_n, rel_cap;
@@ -604,8 +605,17 @@ struct dmm_maar *dmm_maar_new(const struct dmm_maar_config *cfg, int *err)
 	    (cfg->cmd_mode == DMM_MAAR_CMD_LOCATOR && cfg->n_peers == 0) ||
 	    (cfg->dereg_variant != 1 && cfg->dereg_variant != 2) || cfg->lifetime_s == 0 ||
 	    cfg->initial_bindack_ms == 0 || cfg->max_bindack_ms < cfg->initial_bindack_ms ||
-	    cfg->max_update_rate > MAX_RATE)
+	    cfg->max_update_rate > MAX_RATE || cfg->n_local > DMM_MAAR_MAX_LOCAL ||
+	    (cfg->n_local && !cfg->local))
 		return NULL;
+	for (unsigned i = 0; i < cfg->n_local; i++) {
+		struct dmm_prefix p = cfg->local[i];
+		if (p.len == 0 || p.len > 128)
+			return NULL;
+		dmm_ip6_mask(&p.addr, p.len);
+		if (!dmm_ip6_eq(&p.addr, &cfg->local[i].addr))
+			return NULL; /* host bits: RFC 4191 §2.3 routes have none */
+	}
 	for (unsigned i = 0; i < cfg->n_pool; i++) {
 		struct dmm_prefix p = cfg->pool[i];
 		if (p.len > 64)
@@ -641,6 +651,9 @@ struct dmm_maar *dmm_maar_new(const struct dmm_maar_config *cfg, int *err)
 	qsort(m->peers, cfg->n_peers, sizeof(*m->peers), ip_cmp);
 	m->cfg.peers = m->peers;
 	m->cfg.pool = NULL; /* copied into m->pool */
+	if (cfg->n_local)
+		memcpy(m->local, cfg->local, cfg->n_local * sizeof(*m->local));
+	m->cfg.local = m->local;
 	for (unsigned i = 0; i < cfg->n_pool; i++) {
 		uint64_t n =
 		    64 - cfg->pool[i].len >= 40 ? POOL_MAX_64S : 1ull << (64 - cfg->pool[i].len);
@@ -831,9 +844,11 @@ static void bind_del(struct dmm_maar_actions *out, const struct sess *s,
 		a->prefix = *pfx;
 }
 
+/* local / n_local: the anchor's complete Local Prefix set (D3), NULL / 0 for none. */
 static void advertise(struct dmm_maar_actions *out, const struct sess *s,
 		      const struct dmm_prefix *pfx, const struct dmm_ip6 *anchor, uint32_t valid_s,
-		      uint32_t preferred_s, const struct dmm_maar_dlif *dlif)
+		      uint32_t preferred_s, const struct dmm_maar_dlif *dlif,
+		      const struct dmm_prefix *local, uint8_t n_local)
 {
 	struct dmm_maar_action *a = push(out, DMM_MAAR_ACT_ADVERTISE, s);
 
@@ -844,6 +859,22 @@ static void advertise(struct dmm_maar_actions *out, const struct sess *s,
 	a->valid_s = valid_s;
 	a->preferred_s = preferred_s;
 	a->dlif = *dlif;
+	a->n_local = n_local;
+	if (n_local)
+		memcpy(a->local, local, n_local * sizeof(*local));
+}
+
+/* A remote anchor's ADVERTISE, with its Local Prefixes; local_set: the set is new to the access
+ * link (first ADVERTISE of an anchor that has some, or a changed set). */
+static void remote_advertise(struct dmm_maar_actions *out, const struct sess *s,
+			     const struct remote *r, uint32_t valid_s, bool local_set)
+{
+	/* RFC 8885 §3.7: a P-MAAR's prefix stays valid but deprecated, so new flows use the
+	 * local prefix and the old ones keep theirs. */
+	advertise(out, s, &r->pub.pfx, &r->pub.addr, valid_s, 0, &r->pub.dlif, r->pub.local,
+		  r->pub.n_local);
+	if (local_set && out->n && out->a[out->n - 1].type == DMM_MAAR_ACT_ADVERTISE)
+		out->a[out->n - 1].local_set = true;
 }
 
 static void withdraw(struct dmm_maar_actions *out, const struct sess *s,
@@ -900,7 +931,7 @@ static void own_advertise(struct dmm_maar *m, struct dmm_maar_actions *out, stru
 	struct dmm_maar_dlif d;
 
 	dmm_maar_dlif_derive(&m->cfg.addr, s->nai, &d);
-	advertise(out, s, &s->pfx, &m->cfg.addr, life_s, life_s, &d);
+	advertise(out, s, &s->pfx, &m->cfg.addr, life_s, life_s, &d, NULL, 0);
 	s->own_adv = true;
 }
 
@@ -914,9 +945,7 @@ static int remote_install(struct dmm_maar *m, struct dmm_maar_actions *out, stru
 		return -ENOSPC;
 	tun_ref(m, out, &r->pub.addr, p);
 	bind_set(out, s, &r->pub.pfx, DMM_MAAR_BIND_ATTACHED, &r->pub.addr);
-	/* RFC 8885 §3.7: a P-MAAR's prefix stays valid but deprecated, so new flows use the
-	 * local prefix and the old ones keep theirs. */
-	advertise(out, s, &r->pub.pfx, &r->pub.addr, valid_s, 0, &r->pub.dlif);
+	remote_advertise(out, s, r, valid_s, r->pub.n_local > 0);
 	r->installed = true;
 	return 0;
 }
@@ -952,10 +981,32 @@ static void fwd_remove(struct dmm_maar *m, struct dmm_maar_actions *out, struct 
 	s->own_adv = false;
 }
 
-/* Store a remote anchor {addr, pfx, dlif}; NULL if it is not usable or already known. */
+/* Replace r's Local Prefix set (RFC 8885 §4.4: what the anchor reported last, through the CMD
+ * or directly; at most DMM_MAAR_MAX_LOCAL, the rest counted and left out). True if it changed. */
+static bool remote_set_local(struct dmm_maar *m, struct remote *r, const struct dmm_prefix *local,
+			     unsigned n)
+{
+	if (n > DMM_MAAR_MAX_LOCAL) {
+		m->st.local_dropped += n - DMM_MAAR_MAX_LOCAL;
+		n = DMM_MAAR_MAX_LOCAL;
+	}
+	bool same = r->pub.n_local == n;
+	for (unsigned i = 0; same && i < n; i++)
+		same = r->pub.local[i].len == local[i].len &&
+		       dmm_ip6_eq(&r->pub.local[i].addr, &local[i].addr);
+	if (same)
+		return false;
+	r->pub.n_local = (uint8_t)n;
+	if (n)
+		memcpy(r->pub.local, local, n * sizeof(*local));
+	return true;
+}
+
+/* Store a remote anchor {addr, pfx, dlif, local prefixes}; NULL if it is not usable. An anchor
+ * already known is returned with *known set (and not changed: see remote_set_local). */
 static struct remote *remote_add(struct dmm_maar *m, struct sess *s, const struct dmm_ip6 *addr,
 				 const struct dmm_prefix *pfx, const struct dmm_mh_pmaar *opt,
-				 bool *known)
+				 const struct dmm_prefix *local, unsigned n_local, bool *known)
 {
 	*known = false;
 	if (dmm_ip6_eq(addr, &m->cfg.addr) || pfx->len != 64 || dmm_ip6_is_zero(&pfx->addr) ||
@@ -967,7 +1018,7 @@ static struct remote *remote_add(struct dmm_maar *m, struct sess *s, const struc
 		if (dmm_ip6_eq(&s->rem[i].pub.addr, addr) &&
 		    dmm_ip6_eq(&s->rem[i].pub.pfx.addr, &pfx->addr)) {
 			*known = true;
-			return NULL;
+			return &s->rem[i];
 		}
 	if (!s->rem && !(s->rem = calloc(DMM_MAAR_MAX_REMOTE, sizeof(*s->rem)))) {
 		m->st.remote_skipped++;
@@ -988,6 +1039,7 @@ static struct remote *remote_add(struct dmm_maar *m, struct sess *s, const struc
 		if (opt->has_dlif_l2 && opt->dlif_l2.len == 6)
 			memcpy(r->pub.dlif.mac, opt->dlif_l2.a, 6);
 	}
+	remote_set_local(m, r, local, n_local);
 	m->st.remote_anchors_added++;
 	return r;
 }
@@ -1278,8 +1330,7 @@ int dmm_maar_attach(struct dmm_maar *m, uint64_t now_ms, const char *nai, const 
 			own_advertise(m, out, s, left);
 			for (int i = 0; i < s->n_remote; i++)
 				if (s->rem[i].installed)
-					advertise(out, s, &s->rem[i].pub.pfx, &s->rem[i].pub.addr,
-						  left, 0, &s->rem[i].pub.dlif);
+					remote_advertise(out, s, &s->rem[i], left, false);
 			/* F4 [choice]: tell the CMD (HI=3, new seq). During the grace the MN may
 			 * have attached and registered elsewhere; the CMD then still names that
 			 * MAAR, and the forwarded PBU saying so (a retry carries a fresh stamp)
@@ -1411,8 +1462,7 @@ static int serving_accept(struct dmm_maar *m, struct dmm_maar_actions *out, uint
 	 * before this PBA (locator-mode direct PBAs) go live now (S2). */
 	for (int i = 0; first && i < s->n_remote; i++) {
 		if (s->rem[i].installed) {
-			advertise(out, s, &s->rem[i].pub.pfx, &s->rem[i].pub.addr, granted, 0,
-				  &s->rem[i].pub.dlif);
+			remote_advertise(out, s, &s->rem[i], granted, false);
 		} else if (remote_install(m, out, s, &s->rem[i], granted)) {
 			m->st.remote_skipped++;
 		}
@@ -1420,10 +1470,22 @@ static int serving_accept(struct dmm_maar *m, struct dmm_maar_actions *out, uint
 	unsigned added = 0;
 	for (int i = 0; i < o->n_pmaar; i++) {
 		bool known;
+		const struct dmm_mh_pmaar *pm = &o->pmaar[i];
 		struct remote *r =
-		    remote_add(m, s, &o->pmaar[i].addr, &o->pmaar[i].hnp, &o->pmaar[i], &known);
+		    remote_add(m, s, &pm->addr, &pm->hnp, pm, pm->local, pm->n_local, &known);
 		if (!r)
 			continue;
+		if (known) {
+			/* D3 / G4 convention: the CMD's entry for this anchor carries its current
+			 * Local Prefix set (a later merged PBA, a proxy-mode follow-up, a refresh
+			 * PBA): an installed anchor re-advertises with the new routes. */
+			if (remote_set_local(m, r, pm->local, pm->n_local)) {
+				m->st.local_updates++;
+				if (r->installed)
+					remote_advertise(out, s, r, remaining_s(s, now), true);
+			}
+			continue;
+		}
 		if (remote_install(m, out, s, r, s->granted_s)) {
 			s->n_remote--; /* peer table full */
 			m->st.remote_skipped++;
@@ -1568,8 +1630,18 @@ static int pbu_refuse(struct dmm_maar *m, struct dmm_maar_actions *out,
 	return DMM_MAAR_DONE;
 }
 
+/* P5, RFC 8885 §4.4: one Local Prefix option per configured local network, message-level (the
+ * PBA is this MAAR's own; PBAs always carry D=1 here). */
+static void add_local(const struct dmm_maar *m, struct dmm_mh_msg *msg)
+{
+	msg->opt.n_local = (uint8_t)m->cfg.n_local;
+	if (m->cfg.n_local)
+		memcpy(msg->opt.local, m->local, m->cfg.n_local * sizeof(*m->local));
+}
+
 /* PBA 0 to a forwarded PBU: HNP = the prefix anchored here (P1), Serving MAAR echoed [G3], DLIF
- * 69/70 of this MAAR for the MN (P6, message-level: G4 convention). */
+ * 69/70 of this MAAR for the MN (P6, message-level: G4 convention) and its Local Prefixes
+ * (P5). */
 static void pba_anchor(struct dmm_maar *m, struct dmm_maar_actions *out, struct sess *s,
 		       const struct dmm_mh_msg *pbu, bool sync)
 {
@@ -1591,6 +1663,7 @@ static void pba_anchor(struct dmm_maar *m, struct dmm_maar_actions *out, struct 
 		msg->opt.has_dlif_l2 = true;
 		msg->opt.dlif_l2.len = 6;
 		memcpy(msg->opt.dlif_l2.a, d.mac, 6);
+		add_local(m, msg);
 	}
 	m->st.pba_sent++;
 }
@@ -1808,13 +1881,16 @@ static int anchor_to(struct dmm_maar *m, struct dmm_maar_actions *out, uint64_t 
 	if (to_cmd)
 		pba_anchor(m, out, s, pbu, true);
 	if (m->cfg.cmd_mode == DMM_MAAR_CMD_LOCATOR) {
-		/* P4, RFC 8885 §3.3: straight to the S-MAAR too, HNP = the anchored prefix, no
-		 * RFC 8885 option; it matches it by MN-ID + seq. */
+		/* P4, RFC 8885 §3.3: straight to the S-MAAR too, HNP = the anchored prefix, and
+		 * of the RFC 8885 options only the Local Prefixes (P5: the S-MAAR learns them from
+		 * this PBA); it matches it by MN-ID + seq. */
 		struct dmm_mh_msg *msg = send_msg(out, s, &o->smaar, true);
 		pba_base(msg, pbu, DMM_MH_ST_ACCEPTED, pbu->bu.lifetime);
 		msg->opt.n_hnp = 1;
 		memset(msg->opt.hnp, 0, sizeof(msg->opt.hnp));
 		msg->opt.hnp[0] = s->pfx;
+		if (pbu->bu.lifetime)
+			add_local(m, msg);
 		m->st.pba_sent++;
 		m->st.pba_direct_sent++;
 	}
@@ -1861,9 +1937,19 @@ static int on_pba(struct dmm_maar *m, struct dmm_maar_actions *out, uint64_t now
 			return DMM_MAAR_IGNORED;
 		}
 		bool known;
-		struct remote *r = remote_add(m, s, src, &o->hnp[0], NULL, &known);
+		/* P5 in locator mode: the P-MAAR's own Local Prefixes are message-level. */
+		struct remote *r =
+		    remote_add(m, s, src, &o->hnp[0], NULL, o->local, o->n_local, &known);
 		if (!r)
 			return DMM_MAAR_DONE;
+		if (known) {
+			if (remote_set_local(m, r, o->local, o->n_local)) {
+				m->st.local_updates++;
+				if (r->installed)
+					remote_advertise(out, s, r, remaining_s(s, now), true);
+			}
+			return DMM_MAAR_DONE;
+		}
 		/* S2: installed only once the CMD accepted our registration. */
 		if (s->registered && s->own == OWN_LOCAL &&
 		    remote_install(m, out, s, r, s->granted_s)) {

@@ -54,6 +54,9 @@ enum dmm_maar_cmd_mode {
 
 #define DMM_MAAR_MAX_POOL  64 /* pool prefixes */
 #define DMM_MAAR_MAX_PEERS 4096
+/* Local Prefixes (RFC 8885 §4.4) per anchor: what a merged PBA can tie to one Previous MAAR
+ * option (dmm_mh.h convention (b)). */
+#define DMM_MAAR_MAX_LOCAL DMM_MH_MAX_PMAAR_LOCAL
 
 struct dmm_maar_config {
 	struct dmm_ip6 addr; /* this MAAR's global address: MH source, tunnel endpoint */
@@ -67,6 +70,12 @@ struct dmm_maar_config {
 	 * must not overlap (dmm_maar_new refuses it). */
 	const struct dmm_prefix *pool;
 	unsigned n_pool;
+	/* Local-only networks reached through this MAAR (RFC 8885 §3.7, 3GPP-LIPA-like): one Local
+	 * Prefix option (66) each in every accepting PBA this MAAR sends as an anchor (P5), so
+	 * that the S-MAAR advertises them on this MAAR's DLIF (D3). At most DMM_MAAR_MAX_LOCAL,
+	 * length 1..128, no host bits. Copied. */
+	const struct dmm_prefix *local;
+	unsigned n_local;
 	uint32_t lifetime_s;	     /* requested in every PBU (default 3600) */
 	uint8_t dereg_variant;	     /* RFC 8885 §3.5: 1 (default) or 2 */
 	uint32_t detach_grace_ms;    /* after an L2 detach of an MN served here, how long to wait
@@ -90,16 +99,17 @@ void dmm_maar_config_default(struct dmm_maar_config *cfg);
 /* ---- actions ---------------------------------------------------------------------------- */
 
 enum dmm_maar_action_type {
-	DMM_MAAR_ACT_SEND = 1,	     /* send msg from cfg.addr to dst (sync: see above) */
-	DMM_MAAR_ACT_ARM,	     /* (re)arm the single timer: call dmm_maar_tick() at at_ms */
-	DMM_MAAR_ACT_TUNNEL_ADD,     /* first user of a tunnel to peer */
-	DMM_MAAR_ACT_TUNNEL_DEL,     /* last user of the tunnel to peer gone */
-	DMM_MAAR_ACT_BIND_SET,	     /* add or replace the /64 binding of prefix */
-	DMM_MAAR_ACT_BIND_DEL,	     /* remove the /64 binding of prefix */
-	DMM_MAAR_ACT_ADVERTISE,	     /* (serving) offer prefix to the MN: RA on the DLIF of the
-				      * prefix's anchor (issue 4) */
-	DMM_MAAR_ACT_WITHDRAW,	     /* (serving) final RA with lifetime 0 for prefix */
-	DMM_MAAR_ACT_EVENT,	     /* something an operator wants in the log/timeline: event */
+	DMM_MAAR_ACT_SEND = 1,	 /* send msg from cfg.addr to dst (sync: see above) */
+	DMM_MAAR_ACT_ARM,	 /* (re)arm the single timer: call dmm_maar_tick() at at_ms */
+	DMM_MAAR_ACT_TUNNEL_ADD, /* first user of a tunnel to peer */
+	DMM_MAAR_ACT_TUNNEL_DEL, /* last user of the tunnel to peer gone */
+	DMM_MAAR_ACT_BIND_SET,	 /* add or replace the /64 binding of prefix */
+	DMM_MAAR_ACT_BIND_DEL,	 /* remove the /64 binding of prefix */
+	DMM_MAAR_ACT_ADVERTISE,	 /* (serving) offer prefix to the MN: RA on the DLIF of the
+				  * prefix's anchor (issue 4); also carries that anchor's
+				  * complete Local Prefix set (n_local, local: D3) */
+	DMM_MAAR_ACT_WITHDRAW,	 /* (serving) final RA with lifetime 0 for prefix */
+	DMM_MAAR_ACT_EVENT,	 /* something an operator wants in the log/timeline: event */
 };
 
 /* Binding flags, the same values as dataplane/dp_tables.h DMM_BIND_*. */
@@ -117,13 +127,13 @@ enum dmm_maar_event {
 	DMM_MAAR_EV_REGISTERED = 1, /* PBA 0 for an initial registration */
 	DMM_MAAR_EV_HANDOVER_DONE,  /* PBA 0 for a PBU after a move (serving side) */
 	DMM_MAAR_EV_REFRESHED,
-	DMM_MAAR_EV_REJECTED,	    /* PBA status >= 128: status in .status */
-	DMM_MAAR_EV_ANCHOR_MOVED,   /* anchoring side: prefix now tunnelled to .peer */
-	DMM_MAAR_EV_ANCHOR_ADDED,   /* serving side: remote anchor .peer / .prefix */
-	DMM_MAAR_EV_DEREGISTERED,   /* session gone (de-registration, expiry, CMD cleanup) */
-	DMM_MAAR_EV_POOL_EMPTY,	    /* attach refused: no free prefix */
-	DMM_MAAR_EV_TABLE_FULL,	    /* attach refused: max_mns sessions */
-	DMM_MAAR_EV_GIVE_UP,	    /* PBA echo mismatch (RFC 5213 §6.9.1.2): no more retries */
+	DMM_MAAR_EV_REJECTED,	  /* PBA status >= 128: status in .status */
+	DMM_MAAR_EV_ANCHOR_MOVED, /* anchoring side: prefix now tunnelled to .peer */
+	DMM_MAAR_EV_ANCHOR_ADDED, /* serving side: remote anchor .peer / .prefix */
+	DMM_MAAR_EV_DEREGISTERED, /* session gone (de-registration, expiry, CMD cleanup) */
+	DMM_MAAR_EV_POOL_EMPTY,	  /* attach refused: no free prefix */
+	DMM_MAAR_EV_TABLE_FULL,	  /* attach refused: max_mns sessions */
+	DMM_MAAR_EV_GIVE_UP,	  /* PBA echo mismatch (RFC 5213 §6.9.1.2): no more retries */
 };
 
 struct dmm_maar_action {
@@ -140,9 +150,18 @@ struct dmm_maar_action {
 	/* ADVERTISE: lifetimes for the Prefix Information option and the DLIF to send it from. */
 	uint32_t valid_s, preferred_s; /* preferred 0 for a P-MAAR's prefix (RFC 8885 §3.7) */
 	struct dmm_maar_dlif dlif;
-	enum dmm_maar_event event;	/* EVENT */
-	uint8_t status;			/* EVENT REJECTED */
-	struct dmm_mh_msg msg;		/* SEND */
+	/* ADVERTISE: the Local Prefixes (66) the anchor reported, to become RFC 4191 Route
+	 * Information options on its DLIF (dmm_access_local_prefixes, which replaces the set:
+	 * an empty set removes routes sent before). Always 0 for this MAAR's own DLIF.
+	 * local_set: the set is new to the access link (the anchor's first ADVERTISE with a
+	 * non-empty set, or the set changed): the adapter passes it on after the ADVERTISE. A
+	 * re-ADVERTISE (refresh, return within the grace) leaves it false: unchanged. */
+	bool local_set;
+	uint8_t n_local;
+	struct dmm_prefix local[DMM_MAAR_MAX_LOCAL];
+	enum dmm_maar_event event; /* EVENT */
+	uint8_t status;		   /* EVENT REJECTED */
+	struct dmm_mh_msg msg;	   /* SEND */
 };
 
 #define DMM_MAAR_MAX_ACTIONS 64
@@ -177,11 +196,14 @@ struct dmm_maar_stats {
 	uint64_t events_dropped;     /* ANCHOR_ADDED events left out for lack of action room */
 	uint64_t pba_rejected_sent;  /* PBAs >= 128 sent (P9 128, 155) */
 	/* Added with the simulation fixes (F1-F7, controlplane/README.md "MAAR choices"). */
-	uint64_t pbu_stale;	/* forwarded PBU not newer than what this MAAR knows: PBA 0,
-				 * nothing changed (F4) */
-	uint64_t dereg_renewed; /* de-registration answered 0 with a lifetime: kept as an
-				 * anchor (F1) */
+	uint64_t pbu_stale;	 /* forwarded PBU not newer than what this MAAR knows: PBA 0,
+				  * nothing changed (F4) */
+	uint64_t dereg_renewed;	 /* de-registration answered 0 with a lifetime: kept as an
+				  * anchor (F1) */
 	uint64_t prefix_retried; /* 155 to a registration: another prefix tried (F6) */
+	/* Local Prefix (66, P5/D3). */
+	uint64_t local_updates; /* a known remote anchor's Local Prefix set changed */
+	uint64_t local_dropped; /* 66s beyond DMM_MAAR_MAX_LOCAL in a direct PBA: left out */
 };
 
 /* ---- the state machine ------------------------------------------------------------------ */
@@ -189,7 +211,8 @@ struct dmm_maar_stats {
 struct dmm_maar;
 
 /* NULL with *err = -EINVAL (bad config: no address, pool prefix longer than /64 or overlapping
- * another, dereg_variant not 1 or 2, locator mode without peers) or -ENOMEM. */
+ * another, dereg_variant not 1 or 2, locator mode without peers, a bad or surplus local prefix)
+ * or -ENOMEM. */
 struct dmm_maar *dmm_maar_new(const struct dmm_maar_config *cfg, int *err);
 void dmm_maar_free(struct dmm_maar *m);
 
@@ -216,8 +239,7 @@ int dmm_maar_cmd_restarted(struct dmm_maar *m, uint64_t now_ms, struct dmm_maar_
 /* The DLIF identity of anchoring MAAR anchor for MN nai: a pure function of both, so every
  * MAAR computes the same one and the MN sees the same router for that anchor wherever it goes
  * (RFC 8885 §3.7 "by other means"; also what options 69/70 carry). */
-void dmm_maar_dlif_derive(const struct dmm_ip6 *anchor, const char *nai,
-			  struct dmm_maar_dlif *out);
+void dmm_maar_dlif_derive(const struct dmm_ip6 *anchor, const char *nai, struct dmm_maar_dlif *out);
 
 /* ---- inspection (dmmctl, tests, simulation) --------------------------------------------- */
 
@@ -236,6 +258,8 @@ struct dmm_maar_remote {
 	struct dmm_ip6 addr;   /* the P-MAAR */
 	struct dmm_prefix pfx; /* the MN's prefix it anchors */
 	struct dmm_maar_dlif dlif;
+	uint8_t n_local; /* its Local Prefixes (66), as last reported */
+	struct dmm_prefix local[DMM_MAAR_MAX_LOCAL];
 };
 
 struct dmm_maar_session {
@@ -244,18 +268,18 @@ struct dmm_maar_session {
 	struct dmm_prefix pfx; /* the prefix anchored here */
 	bool has_ll_id;
 	uint8_t ll_id[6];
-	struct dmm_ip6 smaar;  /* ANCHOR*: where the prefix is tunnelled */
-	uint8_t n_remote;      /* serving: P-MAARs' prefixes, oldest first */
+	struct dmm_ip6 smaar; /* ANCHOR*: where the prefix is tunnelled */
+	uint8_t n_remote;     /* serving: P-MAARs' prefixes, oldest first */
 	struct dmm_maar_remote remote[DMM_MAAR_MAX_REMOTE];
-	uint64_t expire_ms;    /* binding lifetime end (0 = no timer: variant 1 anchor) */
+	uint64_t expire_ms; /* binding lifetime end (0 = no timer: variant 1 anchor) */
 	uint16_t last_seq;
 	bool pbu_outstanding;
-	uint32_t retx_ms;      /* current retransmission timeout */
+	uint32_t retx_ms; /* current retransmission timeout */
 	/* Added with the implementation: the session's other deadlines (0 = none). */
-	uint64_t refresh_ms;   /* SERVING: next HI=5 refresh */
-	uint64_t grace_ms;     /* DETACHED: end of the detach grace */
-	uint64_t retx_at_ms;   /* outstanding PBU: next retransmission (DEREGISTERING: removal) */
-	bool pbu_queued;       /* a PBU waits in the MAX_UPDATE_RATE queue */
+	uint64_t refresh_ms; /* SERVING: next HI=5 refresh */
+	uint64_t grace_ms;   /* DETACHED: end of the detach grace */
+	uint64_t retx_at_ms; /* outstanding PBU: next retransmission (DEREGISTERING: removal) */
+	bool pbu_queued;     /* a PBU waits in the MAX_UPDATE_RATE queue */
 };
 
 int dmm_maar_lookup(const struct dmm_maar *m, const char *nai, struct dmm_maar_session *s);

@@ -707,6 +707,12 @@ static void run_actions(struct dmm_ctl *c)
 					     s->acc, now_ms(), a->nai, &a->prefix, a->valid_s,
 					     a->preferred_s, &a->peer, &a->dlif,
 					     dmm_ip6_eq(&a->peer, &c->dp->cfg->address), AOUT(s)));
+			/* D3, RFC 8885 §3.7: the anchor's Local Prefixes (66) as RFC 4191 routes
+			 * on its DLIF, which the ADVERTISE just created or refreshed. */
+			if (s->acc != NULL && a->local_set)
+				acc_call(c, dmm_access_local_prefixes(s->acc, now_ms(), a->nai,
+								      &a->peer, a->local, a->n_local,
+								      AOUT(s)));
 			dmm_log(
 			    "sig", DMM_LOG_INFO,
 			    "mn %s: advertise %s (anchor %s, preferred %us, valid %us) from DLIF "
@@ -1387,6 +1393,8 @@ int dmm_sig_init(struct dmm_ctl *c)
 	mc.n_peers = sc->n_peers;
 	mc.pool = cfg->pools;
 	mc.n_pool = cfg->n_pools;
+	mc.local = sc->local_prefixes; /* P5: Local Prefix options in our anchor PBAs */
+	mc.n_local = sc->n_local_prefixes;
 	mc.lifetime_s = sc->lifetime_s;
 	mc.dereg_variant = (uint8_t)sc->dereg_variant;
 	mc.detach_grace_ms = sc->detach_grace_ms;

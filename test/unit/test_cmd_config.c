@@ -180,6 +180,10 @@ static void test_example(void **state)
 	assert_int_equal(cfg.max_bindack_ms, CMD_CFG_DEF_MAX_BINDACK_MS);
 	assert_int_equal(cfg.max_update_rate, CMD_CFG_DEF_MAX_UPDATE_RATE);
 	assert_int_equal(cfg.max_paced, CMD_CFG_DEF_PACED);
+	/* M5-M7: a MAAR without proxy registration, and the subscriber keys */
+	assert_false(cfg.proxy_reg[cfg.n_maars - 1]);
+	assert_int_equal(cfg.subs_policy, CMD_SUBS_ANY);
+	assert_int_equal(cfg.n_subs_disabled, 1);
 	cmd_config_free(&cfg);
 }
 
@@ -327,6 +331,116 @@ static void test_engine_gets_pools_timers_and_limits(void **state)
 	free(json);
 	cmd_engine_destroy(e);
 	cmd_config_free(&cfg);
+}
+
+/* M5, M6, M7 end to end through the engine: maars[].proxy_reg false gives 154 to that MAAR's
+ * PBUs; subscribers policy list gives 153 to an unlisted MN-ID and 152 to a proxy_disabled one;
+ * listed ones are served. */
+static void M5_M6_M7_engine_applies_proxy_reg_and_subscribers(void **state)
+{
+	static const char yaml[] = "address: 2001:db8:ff::100\n"
+				   "mode: relay\n"
+				   "maars:\n"
+				   "  - 2001:db8:ff::1\n"
+				   "  - {address: 2001:db8:ff::2, proxy_reg: false}\n"
+				   "subscribers:\n"
+				   "  policy: list\n"
+				   "  allow: [a@x, b@x]\n"
+				   "  proxy_disabled: [off@x]\n";
+	static struct cmd_actions a;
+	struct cmd_config cfg;
+	struct dmm_mh_msg p;
+
+	(void)state;
+	assert_loads(yaml, &cfg);
+	assert_true(cfg.proxy_reg[0]);
+	assert_false(cfg.proxy_reg[1]);
+	assert_int_equal(cfg.subs_policy, CMD_SUBS_LIST);
+	assert_int_equal(cfg.n_subs_allow, 2);
+	assert_string_equal(cfg.subs_allow[1], "b@x");
+	assert_int_equal(cfg.n_subs_disabled, 1);
+	assert_string_equal(cfg.subs_disabled[0], "off@x");
+	struct dmm_ip6 m1 = cfg.maars[0], m2 = cfg.maars[1];
+	struct cmd_engine *e = cmd_engine_create(&cfg, T0);
+	assert_non_null(e);
+	static const struct {
+		const char *nai;
+		int from2;
+		int status;
+	} cases[] = {
+	    {"a@x", 1, DMM_MH_ST_MAG_NOT_AUTHORIZED_FOR_PROXY_REG}, /* M5 */
+	    {"zz@x", 0, DMM_MH_ST_NOT_LMA_FOR_THIS_MOBILE_NODE},    /* M6 */
+	    {"off@x", 0, DMM_MH_ST_PROXY_REG_NOT_ENABLED},	    /* M7 */
+	    {"b@x", 0, DMM_MH_ST_ACCEPTED},
+	};
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		p = eng_pbu(cases[i].nai, "2001:db8:1:1::/64", T0, (uint16_t)(i + 1));
+		a.n = 0;
+		cmd_engine_input(e, T0, cases[i].from2 ? &m2 : &m1, &cfg.address, &p, &a);
+		if (eng_status(&a) != cases[i].status)
+			fail_msg("%s: expected PBA status %d, got %d", cases[i].nai,
+				 cases[i].status, eng_status(&a));
+	}
+	cmd_engine_destroy(e);
+	cmd_config_free(&cfg);
+}
+
+static void test_subscribers(void **state)
+{
+	struct cmd_config cfg;
+
+	(void)state;
+	assert_loads(BASE, &cfg); /* default: any, nothing listed, every MAAR may register */
+	assert_int_equal(cfg.subs_policy, CMD_SUBS_ANY);
+	assert_int_equal(cfg.n_subs_allow + cfg.n_subs_disabled, 0);
+	assert_true(cfg.proxy_reg[0]);
+	cmd_config_free(&cfg);
+	assert_loads(BASE "subscribers: {policy: any, proxy_disabled: [\"x y@z\"]}\n", &cfg);
+	assert_int_equal(cfg.subs_policy, CMD_SUBS_ANY);
+	assert_string_equal(cfg.subs_disabled[0], "x y@z");
+	cmd_config_free(&cfg);
+	assert_errors(BASE "subscribers: {policy: some}\n",
+		      "t.yaml:4:23: subscribers.policy: expected any or list, got \"some\"\n");
+	assert_errors(BASE "subscribers: {allow: [a@x]}\n",
+		      "t.yaml:4:22: subscribers.allow: needs policy: list (policy any serves "
+		      "every MN)\n");
+	assert_errors(BASE "subscribers: {policy: list, allow: [a@x, b@x, a@x]}\n",
+		      "t.yaml:4:47: subscribers.allow[2]: \"a@x\" is already listed in "
+		      "allow[0]\n");
+	assert_errors(BASE "subscribers: {policy: list, allow: [a@x], proxy_disabled: [a@x]}\n",
+		      "t.yaml:4:60: subscribers.proxy_disabled[0]: \"a@x\" is already listed in "
+		      "allow[0]\n");
+	assert_errors(BASE "subscribers: {policy: list, allow: [\"\", [a]]}\n",
+		      "t.yaml:4:37: subscribers.allow[0]: an MN-ID (NAI) has 1..254 octets, got "
+		      "0\n"
+		      "t.yaml:4:41: subscribers.allow[1]: expected a scalar\n");
+	assert_errors(BASE "subscribers: {policy: list, allow: [\"a\\0b\"]}\n",
+		      "t.yaml:4:37: subscribers.allow[0]: contains a NUL character\n");
+	assert_errors(BASE "subscribers: [a@x]\n",
+		      "t.yaml:4:14: subscribers: expected a mapping\n");
+	assert_errors(BASE "subscribers: {policy: list, deny: [a@x]}\n",
+		      "t.yaml:4:29: subscribers.deny: unknown key\n");
+	assert_errors(BASE "subscribers: {policy: list, proxy_disabled: a@x}\n",
+		      "t.yaml:4:45: subscribers.proxy_disabled: expected a list\n");
+}
+
+static void test_maars_proxy_reg(void **state)
+{
+	struct cmd_config cfg;
+
+	(void)state;
+	assert_loads("address: 2001:db8::1\nmode: relay\n"
+		     "maars: [2001:db8::2, {address: 2001:db8::3, proxy_reg: false},\n"
+		     "        {address: 2001:db8::4, proxy_reg: true}]\n",
+		     &cfg);
+	assert_int_equal(cfg.n_maars, 3);
+	assert_true(cfg.proxy_reg[0]);
+	assert_false(cfg.proxy_reg[1]);
+	assert_true(cfg.proxy_reg[2]);
+	cmd_config_free(&cfg);
+	assert_errors("address: 2001:db8::1\nmode: relay\n"
+		      "maars: [{address: 2001:db8::3, proxy_reg: no}]\n",
+		      "t.yaml:3:43: maars[0].proxy_reg: expected true or false, got \"no\"\n");
 }
 
 /* --- errors --- */
@@ -621,6 +735,9 @@ int main(void)
 	    cmocka_unit_test(test_modes),
 	    cmocka_unit_test(test_example),
 	    cmocka_unit_test(test_engine_gets_pools_timers_and_limits),
+	    cmocka_unit_test(M5_M6_M7_engine_applies_proxy_reg_and_subscribers),
+	    cmocka_unit_test(test_subscribers),
+	    cmocka_unit_test(test_maars_proxy_reg),
 	    cmocka_unit_test(test_missing_required),
 	    cmocka_unit_test(test_unknown_duplicate),
 	    cmocka_unit_test(test_bad_addresses),

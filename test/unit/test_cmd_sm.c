@@ -271,6 +271,15 @@ static void assert_prev(const struct dmm_mh_msg *m, unsigned k, struct dmm_ip6 a
 	}
 }
 
+static int count_sends(void)
+{
+	int n = 0;
+
+	for (unsigned i = 0; i < out.n; i++)
+		n += out.a[i].type == DMM_CMD_ACT_SEND;
+	return n;
+}
+
 /* Initial registration at MAAR1 at T0 (checked in M1). */
 static struct dmm_mh_msg register_at_maar1(struct dmm_cmd *c)
 {
@@ -398,6 +407,156 @@ static void M5_maar_not_authorized_is_rejected_154(void **state)
 	assert_pba(0, MAAR9, &p, DMM_MH_ST_MAG_NOT_AUTHORIZED_FOR_PROXY_REG, 0);
 	assert_int_equal(dmm_cmd_count(c), 0);
 	dmm_cmd_free(c);
+}
+
+/* ---- subscriber policy (RFC 5213 §5.3.1 steps 7-8) -------------------------------------- */
+
+#define NAI_OK	 "ok@example.net"
+#define NAI_OFF	 "off@example.net"
+#define NAI_NONE "nobody@example.net"
+
+static const char *const subs_allow[] = {"zz@example.net", NAI_OK, NAI};
+static const char *const subs_off[] = {NAI_OFF};
+
+static void subs_list(struct dmm_cmd_config *cfg)
+{
+	cfg->subscriber_policy = DMM_CMD_SUBS_LIST;
+	cfg->allow = subs_allow;
+	cfg->n_allow = 3;
+	cfg->proxy_disabled = subs_off;
+	cfg->n_proxy_disabled = 1;
+}
+
+static void subs_any_with_disabled(struct dmm_cmd_config *cfg)
+{
+	cfg->proxy_disabled = subs_off;
+	cfg->n_proxy_disabled = 1;
+}
+
+static void M6_unknown_mn_id_is_rejected_153_under_the_list_policy(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd_x(DMM_CMD_MODE_RELAY, 1000, 100, subs_list);
+	struct dmm_mh_msg p = pbu(NAI_NONE, PREF1, 1, T0, 1, LIFE);
+
+	assert_int_equal(DMM_MH_ST_NOT_LMA_FOR_THIS_MOBILE_NODE, 153);
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	assert_int_equal(out.n, 1);
+	assert_pba(0, MAAR1, &p, DMM_MH_ST_NOT_LMA_FOR_THIS_MOBILE_NODE, 0);
+	assert_int_equal(dmm_cmd_count(c), 0);
+	/* a prefix of the name is not the name */
+	p = pbu("ok@example.ne", PREF1, 1, T0, 2, LIFE);
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	assert_int_equal(out.a[0].msg.ba.status, DMM_MH_ST_NOT_LMA_FOR_THIS_MOBILE_NODE);
+	/* listed MN-IDs are served (first, middle and last of the sorted table) */
+	const char *ok[] = {NAI_OK, NAI, "zz@example.net"};
+	for (int i = 0; i < 3; i++) {
+		p = pbu(ok[i], pfx_n(1, (unsigned)i), 1, T0, (uint16_t)(3 + i), LIFE);
+		assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+		assert_pba_ok(0, MAAR1, &p, LIFE);
+	}
+	assert_int_equal(dmm_cmd_count(c), 3);
+	assert_int_equal(dmm_cmd_get_stats(c)->rejected[DMM_MH_ST_NOT_LMA_FOR_THIS_MOBILE_NODE], 2);
+	dmm_cmd_free(c);
+	/* the default policy serves any MN-ID */
+	c = new_cmd(DMM_CMD_MODE_RELAY, 1000, 100);
+	p = pbu(NAI_NONE, PREF1, 1, T0, 1, LIFE);
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	assert_pba_ok(0, MAAR1, &p, LIFE);
+	dmm_cmd_free(c);
+}
+
+static void M7_mn_not_enabled_for_proxy_mobility_is_rejected_152(void **state)
+{
+	(void)state;
+	void (*tweaks[2])(struct dmm_cmd_config *) = {subs_list, subs_any_with_disabled};
+
+	assert_int_equal(DMM_MH_ST_PROXY_REG_NOT_ENABLED, 152);
+	for (int k = 0; k < 2; k++) { /* under both policies */
+		struct dmm_cmd *c = new_cmd_x(DMM_CMD_MODE_RELAY, 1000, 100, tweaks[k]);
+		struct dmm_mh_msg p = pbu(NAI_OFF, PREF1, 1, T0, 1, LIFE);
+		assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+		assert_int_equal(out.n, 1);
+		assert_pba(0, MAAR1, &p, DMM_MH_ST_PROXY_REG_NOT_ENABLED, 0);
+		/* a de-registration too: no BCE is looked at */
+		p = pbu(NAI_OFF, PREF1, 1, T0, 2, 0);
+		assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+		assert_pba(0, MAAR1, &p, DMM_MH_ST_PROXY_REG_NOT_ENABLED, 0);
+		assert_int_equal(dmm_cmd_count(c), 0);
+		dmm_cmd_free(c);
+	}
+}
+
+/* RFC 5213 §5.3.1 order: 160 (step 4), 154 (step 6), 153 (step 7), 152 (step 8), then the
+ * Timestamp / sequence checks (step 9) and the option checks (10-12). */
+static void M5_M6_M7_status_order_follows_rfc5213_5_3_1(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd_x(DMM_CMD_MODE_RELAY, 1000, 100, subs_list);
+	struct dmm_mh_msg p = pbu(NAI_NONE, PREF1, 1, T0, 1, LIFE);
+
+	/* unknown MN from an unauthorised MAAR: 154 first */
+	assert_int_equal(in(c, T0, MAAR9, &p), DMM_CMD_DONE);
+	assert_int_equal(out.a[0].msg.ba.status, DMM_MH_ST_MAG_NOT_AUTHORIZED_FOR_PROXY_REG);
+	p = pbu(NAI_OFF, PREF1, 1, T0, 1, LIFE);
+	assert_int_equal(in(c, T0, MAAR9, &p), DMM_CMD_DONE);
+	assert_int_equal(out.a[0].msg.ba.status, DMM_MH_ST_MAG_NOT_AUTHORIZED_FOR_PROXY_REG);
+	/* 153 / 152 before a Timestamp outside the window (156) and a missing HNP (158) */
+	p = pbu(NAI_NONE, PREF1, 1, T0 + 60000, 1, LIFE);
+	p.opt.n_hnp = 0;
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	assert_int_equal(out.a[0].msg.ba.status, DMM_MH_ST_NOT_LMA_FOR_THIS_MOBILE_NODE);
+	p = pbu(NAI_OFF, PREF1, 1, T0 + 60000, 1, LIFE);
+	p.opt.n_hnp = 0;
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	assert_int_equal(out.a[0].msg.ba.status, DMM_MH_ST_PROXY_REG_NOT_ENABLED);
+	/* ... and after a missing MN-ID (160) */
+	p.opt.has_mnid = false;
+	assert_int_equal(in(c, T0, MAAR1, &p), DMM_CMD_DONE);
+	assert_int_equal(out.a[0].msg.ba.status, DMM_MH_ST_MISSING_MN_IDENTIFIER_OPTION);
+	dmm_cmd_free(c);
+}
+
+static void subscriber_lists_are_validated_by_new(void **state)
+{
+	(void)state;
+	struct dmm_cmd_config cfg;
+	const char *dup[] = {"a@x", "b@x", "a@x"}, *empty[] = {""}, *cross[] = {"b@x"};
+	char long_nai[DMM_MH_NAI_MAX + 2];
+	const char *too_long[] = {long_nai};
+	int err = 0;
+
+	memset(long_nai, 'a', sizeof(long_nai) - 1);
+	long_nai[sizeof(long_nai) - 1] = '\0';
+	dmm_cmd_config_default(&cfg);
+	cfg.addr = CMD;
+	cfg.max_mns = 16;
+	cfg.subscriber_policy = DMM_CMD_SUBS_LIST;
+	cfg.allow = dup;
+	cfg.n_allow = 2;
+	struct dmm_cmd *c = dmm_cmd_new(&cfg, &err);
+	assert_non_null(c);
+	dmm_cmd_free(c);
+	cfg.n_allow = 3; /* a@x twice */
+	assert_null(dmm_cmd_new(&cfg, &err));
+	assert_int_equal(err, -EINVAL);
+	cfg.n_allow = 2;
+	cfg.proxy_disabled = cross; /* b@x in both lists */
+	cfg.n_proxy_disabled = 1;
+	assert_null(dmm_cmd_new(&cfg, &err));
+	assert_int_equal(err, -EINVAL);
+	cfg.proxy_disabled = empty;
+	assert_null(dmm_cmd_new(&cfg, &err));
+	cfg.proxy_disabled = too_long;
+	assert_null(dmm_cmd_new(&cfg, &err));
+	long_nai[DMM_MH_NAI_MAX] = '\0'; /* 254 octets: the longest NAI an MN-ID option holds */
+	assert_non_null(c = dmm_cmd_new(&cfg, &err));
+	dmm_cmd_free(c);
+	cfg.proxy_disabled = NULL;
+	assert_null(dmm_cmd_new(&cfg, &err));
+	cfg.n_proxy_disabled = 0;
+	cfg.subscriber_policy = 2;
+	assert_null(dmm_cmd_new(&cfg, &err));
 }
 
 static void missing_d_or_p_flag_is_rejected_129(void **state)
@@ -867,6 +1026,147 @@ static void M20_proxy_handovers_answer_at_once_then_update_pmaars(void **state)
 	struct dmm_mh_msg a = pmaar_pba(&f2, PREF2, 0, false);
 	assert_int_equal(in(c, T0 + 9100, MAAR2, &a), DMM_CMD_DONE);
 	assert_int_equal(out.n, 0);
+	dmm_cmd_free(c);
+}
+
+/* ---- Local Prefix (RFC 8885 §3.7, §4.4: P5, D3) -------------------------------------------- */
+
+#define LOC1 pfx("2001:db8:900::/40")
+#define LOC2 pfx("fd00:1::/32")
+
+static void assert_local(const struct dmm_mh_pmaar *p, unsigned n, const struct dmm_prefix *l)
+{
+	assert_int_equal(p->n_local, n);
+	for (unsigned k = 0; k < n; k++)
+		if (!pfx_eq(p->local[k], l[k])) {
+			char a[DMM_PFX_STRLEN], b[DMM_PFX_STRLEN];
+			fail_msg("local[%u]: expected %s, got %s", k, dmm_prefix_fmt(&l[k], a),
+				 dmm_prefix_fmt(&p->local[k], b));
+		}
+}
+
+/* Relay: each P-MAAR's 66s (message-level in its PBA) follow its own Previous MAAR option in
+ * the merged PBA (G4 convention), survive the wire, and are repeated in refresh PBAs. */
+static void P5_D3_relay_merged_pba_ties_local_prefixes_to_their_pmaar(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_RELAY, 1000, 100);
+	register_at_maar1(c);
+	struct dmm_mh_msg p2 = pbu(NAI, PREF2, 3, T0 + 5000, 1, LIFE);
+	assert_int_equal(in(c, T0 + 5000, MAAR2, &p2), DMM_CMD_DONE);
+	struct dmm_mh_msg a = pmaar_pba(&out.a[0].msg, PREF1, 0, false);
+	assert_int_equal(in(c, T0 + 5100, MAAR1, &a), DMM_CMD_DONE); /* MAAR1: no local net */
+	assert_int_equal(assert_pba_ok(0, MAAR2, &p2, LIFE)->opt.pmaar[0].n_local, 0);
+
+	struct dmm_mh_msg p3 = pbu(NAI, PREF3, 3, T0 + 9000, 9, LIFE);
+	assert_int_equal(in(c, T0 + 9000, MAAR3, &p3), DMM_CMD_DONE);
+	struct dmm_mh_msg f1 = *assert_fwd(0, MAAR1, PREF1, &p3, MAAR3, LIFE); /* no 66 in PBUs */
+	struct dmm_mh_msg f2 = *assert_fwd(1, MAAR2, PREF2, &p3, MAAR3, LIFE);
+	a = pmaar_pba(&f2, PREF2, 0, true);
+	a.opt.n_local = 2;
+	a.opt.local[0] = LOC1;
+	a.opt.local[1] = LOC2;
+	assert_int_equal(in(c, T0 + 9050, MAAR2, &a), DMM_CMD_DONE);
+	a = pmaar_pba(&f1, PREF1, 0, false);
+	assert_int_equal(in(c, T0 + 9060, MAAR1, &a), DMM_CMD_DONE);
+	struct dmm_mh_msg m = *assert_pba_ok(0, MAAR3, &p3, LIFE);
+	assert_int_equal(m.opt.n_pmaar, 2);
+	assert_prev(&m, 0, MAAR1, PREF1, false);
+	assert_prev(&m, 1, MAAR2, PREF2, true);
+	assert_local(&m.opt.pmaar[0], 0, NULL);
+	assert_local(&m.opt.pmaar[1], 2, (struct dmm_prefix[]){LOC1, LOC2});
+	/* on the wire: built and parsed back, each 66 still in MAAR2's scope */
+	uint8_t b[DMM_MH_MAX_LEN];
+	size_t len;
+	struct dmm_mh_msg got;
+	assert_int_equal(dmm_mh_build(&m, NULL, NULL, b, sizeof(b), &len), 0);
+	assert_int_equal(dmm_mh_parse(b, len, NULL, NULL, &got), 0);
+	assert_int_equal(got.opt.n_local, 0);
+	assert_local(&got.opt.pmaar[0], 0, NULL);
+	assert_local(&got.opt.pmaar[1], 2, (struct dmm_prefix[]){LOC1, LOC2});
+	/* kept in the BCE's P-MAAR entry */
+	struct dmm_cmd_binding bc = binding(c);
+	assert_int_equal(bc.pmaar[0].n_local, 0);
+	assert_int_equal(bc.pmaar[1].n_local, 2);
+	assert_true(pfx_eq(bc.pmaar[1].local[1], LOC2));
+	/* the S-MAAR's refresh PBA repeats the list with them */
+	struct dmm_mh_msg r = pbu(NAI, PREF3, DMM_MH_HI_NOT_CHANGED, T0 + 60000, 10, LIFE);
+	assert_int_equal(in(c, T0 + 60000, MAAR3, &r), DMM_CMD_DONE);
+	m = *assert_pba_ok(0, MAAR3, &r, LIFE);
+	assert_int_equal(m.opt.n_pmaar, 2);
+	assert_local(&m.opt.pmaar[1], 2, (struct dmm_prefix[]){LOC1, LOC2});
+	dmm_cmd_free(c);
+}
+
+/* Proxy: the PBA to the S-MAAR leaves before the P-MAARs answer (§3.4). A P-MAAR whose PBA
+ * reports Local Prefixes the S-MAAR was not given gets a follow-up PBA (one Previous MAAR option,
+ * the handover PBU's seq); known ones are in the next handover's immediate PBA. */
+static void D3_proxy_local_prefixes_follow_in_a_pba_and_are_kept_for_later_answers(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_PROXY, 1000, 100);
+	register_at_maar1(c);
+	struct dmm_mh_msg p2 = pbu(NAI, PREF2, 3, T0 + 5000, 1, LIFE);
+	assert_int_equal(in(c, T0 + 5000, MAAR2, &p2), DMM_CMD_DONE);
+	assert_int_equal(assert_pba_ok(0, MAAR2, &p2, LIFE)->opt.pmaar[0].n_local, 0);
+	struct dmm_mh_msg f = out.a[1].msg;
+	struct dmm_mh_msg a = pmaar_pba(&f, PREF1, 0, true);
+	a.opt.n_local = 1;
+	a.opt.local[0] = LOC1;
+	assert_int_equal(in(c, T0 + 5100, MAAR1, &a), DMM_CMD_DONE);
+	assert_int_equal(out.n, 2); /* the follow-up PBA and the ARM (retries stopped) */
+	const struct dmm_mh_msg *m = assert_pba_ok(0, MAAR2, &p2, LIFE);
+	assert_int_equal(m->opt.n_pmaar, 1);
+	assert_prev(m, 0, MAAR1, PREF1, true);
+	assert_local(&m->opt.pmaar[0], 1, (struct dmm_prefix[]){LOC1});
+	assert_int_equal(dmm_cmd_get_stats(c)->local_followups, 1);
+
+	/* next handover: MAAR1's set is known and in the immediate PBA; MAAR2 reports the same
+	 * (none) as the CMD holds: no follow-up */
+	struct dmm_mh_msg p3 = pbu(NAI, PREF3, 3, T0 + 9000, 2, LIFE);
+	assert_int_equal(in(c, T0 + 9000, MAAR3, &p3), DMM_CMD_DONE);
+	m = assert_pba_ok(0, MAAR3, &p3, LIFE);
+	assert_int_equal(m->opt.n_pmaar, 2);
+	assert_local(&m->opt.pmaar[0], 1, (struct dmm_prefix[]){LOC1});
+	assert_local(&m->opt.pmaar[1], 0, NULL);
+	struct dmm_mh_msg f1 = out.a[1].msg, f2 = out.a[2].msg;
+	a = pmaar_pba(&f2, PREF2, 0, false);
+	assert_int_equal(in(c, T0 + 9100, MAAR2, &a), DMM_CMD_DONE);
+	assert_int_equal(count_sends(), 0);
+	a = pmaar_pba(&f1, PREF1, 0, false);
+	a.opt.n_local = 1;
+	a.opt.local[0] = LOC1;
+	assert_int_equal(in(c, T0 + 9100, MAAR1, &a), DMM_CMD_DONE);
+	assert_int_equal(count_sends(), 0);
+	assert_int_equal(dmm_cmd_get_stats(c)->local_followups, 1);
+	dmm_cmd_free(c);
+}
+
+/* Locator: the P-MAARs tell the S-MAAR themselves (P5 direct PBA); the CMD only keeps them. A
+ * refusing PBA's options are not kept, and more than DMM_MH_MAX_PMAAR_LOCAL are cut. */
+static void P5_locator_cmd_keeps_local_prefixes_without_follow_up(void **state)
+{
+	(void)state;
+	struct dmm_cmd *c = new_cmd(DMM_CMD_MODE_LOCATOR, 1000, 100);
+	register_at_maar1(c);
+	struct dmm_mh_msg p2 = pbu(NAI, PREF2, 3, T0 + 5000, 1, LIFE);
+	assert_int_equal(in(c, T0 + 5000, MAAR2, &p2), DMM_CMD_DONE);
+	struct dmm_mh_msg f = out.a[0].msg;
+	assert_int_equal(f.type, DMM_MH_BU);
+	struct dmm_mh_msg a = pmaar_pba(&f, PREF1, 0, false);
+	a.opt.n_local = DMM_MH_MAX_PMAAR_LOCAL + 1;
+	for (unsigned k = 0; k < a.opt.n_local; k++) {
+		a.opt.local[k] = LOC2;
+		a.opt.local[k].addr.a[4] = (uint8_t)k;
+	}
+	assert_int_equal(in(c, T0 + 5100, MAAR1, &a), DMM_CMD_DONE);
+	assert_int_equal(count_sends(), 0);
+	struct dmm_cmd_binding bc = binding(c);
+	assert_int_equal(bc.pmaar[0].n_local, DMM_MH_MAX_PMAAR_LOCAL);
+	assert_int_equal(bc.pmaar[0].local[DMM_MH_MAX_PMAAR_LOCAL - 1].addr.a[4],
+			 DMM_MH_MAX_PMAAR_LOCAL - 1);
+	assert_int_equal(dmm_cmd_get_stats(c)->local_dropped, 1);
+	assert_int_equal(dmm_cmd_get_stats(c)->local_followups, 0);
 	dmm_cmd_free(c);
 }
 
@@ -2075,6 +2375,10 @@ int main(void)
 	    cmocka_unit_test(M2_missing_mnid_is_rejected_160_with_empty_mnid),
 	    cmocka_unit_test(M14_missing_mnid_and_hi_gives_160_first),
 	    cmocka_unit_test(M5_maar_not_authorized_is_rejected_154),
+	    cmocka_unit_test(M6_unknown_mn_id_is_rejected_153_under_the_list_policy),
+	    cmocka_unit_test(M7_mn_not_enabled_for_proxy_mobility_is_rejected_152),
+	    cmocka_unit_test(M5_M6_M7_status_order_follows_rfc5213_5_3_1),
+	    cmocka_unit_test(subscriber_lists_are_validated_by_new),
 	    cmocka_unit_test(missing_d_or_p_flag_is_rejected_129),
 	    cmocka_unit_test(M3_missing_hnp_is_rejected_158_with_all_zero_hnp),
 	    cmocka_unit_test(M4_missing_hi_is_rejected_161_and_missing_att_162),
@@ -2092,6 +2396,10 @@ int main(void)
 	    cmocka_unit_test(relay_refusing_pmaar_is_left_out_and_forgotten),
 	    cmocka_unit_test(M21_locator_handovers_forward_pbus_and_ack_without_previous_maar),
 	    cmocka_unit_test(M20_proxy_handovers_answer_at_once_then_update_pmaars),
+	    cmocka_unit_test(P5_D3_relay_merged_pba_ties_local_prefixes_to_their_pmaar),
+	    cmocka_unit_test(
+		D3_proxy_local_prefixes_follow_in_a_pba_and_are_kept_for_later_answers),
+	    cmocka_unit_test(P5_locator_cmd_keeps_local_prefixes_without_follow_up),
 	    cmocka_unit_test(foreach_lists_every_binding_and_stops_early),
 	    cmocka_unit_test(return_to_a_previous_maar_drops_it_from_the_pmaar_list),
 	    cmocka_unit_test(M26_refresh_from_serving_maar_extends_lifetime),

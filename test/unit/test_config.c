@@ -346,6 +346,8 @@ static void config_loads_the_example_file(void **state)
 	assert_int_equal(cfg.n_neighbours, 1);
 	assert_true(cfg.sig.enabled);
 	assert_int_equal(cfg.sig.mode, DMM_CFG_CMD_RELAY);
+	assert_int_equal(cfg.sig.n_local_prefixes, 1);
+	assert_prefix(&cfg.sig.local_prefixes[0], "2001:db8:900::/40");
 	assert_string_equal(cfg.control_socket, "/run/dmm-maar.maar1.sock");
 	dmm_config_free(&cfg);
 }
@@ -1016,6 +1018,59 @@ static void config_signalling_rejects_bad_values(void **state)
 		      "characters\n");
 }
 
+/* RFC 8885 §4.4 (P5): signalling.local_prefixes, the local-only networks behind this MAAR. */
+static void config_signalling_local_prefixes(void **state)
+{
+	(void)state;
+	struct dmm_config cfg;
+	assert_loads(BASE
+		     "pool: [2001:db8:100::/48]\n"
+		     "signalling:\n"
+		     "  cmd: 2001:db8:ff::100\n"
+		     "  local_prefixes: [2001:db8:900::/40, fd00:1::/32, 2001:db8:ff::77/128]\n",
+		     &cfg);
+	assert_int_equal(cfg.sig.n_local_prefixes, 3);
+	assert_prefix(&cfg.sig.local_prefixes[0], "2001:db8:900::/40");
+	assert_prefix(&cfg.sig.local_prefixes[1], "fd00:1::/32");
+	assert_prefix(&cfg.sig.local_prefixes[2], "2001:db8:ff::77/128");
+	dmm_config_free(&cfg);
+	assert_loads(BASE "pool: [2001:db8:100::/48]\n"
+			  "signalling: {cmd: 2001:db8:ff::100}\n",
+		     &cfg);
+	assert_int_equal(cfg.sig.n_local_prefixes, 0); /* default: none */
+	dmm_config_free(&cfg);
+}
+
+static void config_signalling_local_prefixes_rejects_bad_values(void **state)
+{
+	(void)state;
+	/* length 1..128: ::/0 is a default route, not a local network */
+	assert_errors(BASE "pool: [2001:db8:100::/48]\n"
+			   "signalling: {cmd: 2001:db8:ff::100, local_prefixes: [0::/0]}\n",
+		      "t.yaml:9:54: signalling.local_prefixes[0]: prefix length must be 1..128, "
+		      "got /0\n");
+	assert_errors(BASE "pool: [2001:db8:100::/48]\n"
+			   "signalling: {cmd: 2001:db8:ff::100, local_prefixes: [fd00::1/64]}\n",
+		      "t.yaml:9:54: signalling.local_prefixes[0]: host bits set past /64 (did you "
+		      "mean fd00::/64?)\n");
+	assert_errors(BASE "pool: [2001:db8:100::/48]\n"
+			   "signalling: {cmd: 2001:db8:ff::100, local_prefixes: [fd00::/16, "
+			   "fd00::/16]}\n",
+		      "t.yaml:9:65: signalling.local_prefixes[1]: duplicate local prefix "
+		      "fd00::/16\n");
+	assert_errors(BASE "pool: [2001:db8:100::/48]\n"
+			   "signalling: {cmd: 2001:db8:ff::100, local_prefixes: [2001:db8::/32]}\n",
+		      "t.yaml:9:54: signalling.local_prefixes[0]: overlaps pool[0] "
+		      "(2001:db8:100::/48)\n");
+	assert_errors(BASE "pool: [2001:db8:100::/48]\n"
+			   "signalling: {cmd: 2001:db8:ff::100, local_prefixes: [fd01::/16, "
+			   "fd02::/16, fd03::/16, fd04::/16, fd05::/16]}\n",
+		      "t.yaml:9:53: signalling.local_prefixes: at most 4 prefixes, got 5\n");
+	assert_errors(BASE "pool: [2001:db8:100::/48]\n"
+			   "signalling: {cmd: 2001:db8:ff::100, local_prefixes: fd00::/16}\n",
+		      "t.yaml:9:53: signalling.local_prefixes: expected a list\n");
+}
+
 static void config_binding_dlif_mac(void **state)
 {
 	(void)state;
@@ -1150,6 +1205,8 @@ int main(void)
 	    cmocka_unit_test(config_access_rejects_bad_values),
 	    cmocka_unit_test(config_signalling_defaults),
 	    cmocka_unit_test(config_signalling_rejects_bad_values),
+	    cmocka_unit_test(config_signalling_local_prefixes),
+	    cmocka_unit_test(config_signalling_local_prefixes_rejects_bad_values),
 	    cmocka_unit_test(config_rejects_bad_static_tunnels),
 	    cmocka_unit_test(config_rejects_binding_not_a_64),
 	    cmocka_unit_test(config_rejects_overlapping_bindings),

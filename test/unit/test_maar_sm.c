@@ -92,6 +92,8 @@ struct mcfg {
 	uint8_t variant;
 	uint8_t rate;
 	uint32_t max_mns;
+	const struct dmm_prefix *local; /* Local Prefixes (P5) */
+	unsigned n_local;
 };
 
 static struct dmm_ip6 peers_all[3];
@@ -114,6 +116,8 @@ static struct dmm_maar *new_maar_x(struct mcfg x)
 	cfg.max_update_rate = x.rate;
 	if (x.max_mns)
 		cfg.max_mns = x.max_mns;
+	cfg.local = x.local;
+	cfg.n_local = x.n_local;
 	struct dmm_maar *m = dmm_maar_new(&cfg, &err);
 	assert_non_null(m);
 	assert_int_equal(err, 0);
@@ -987,6 +991,219 @@ static void P6_pba_carries_dlif_of_this_anchor(void **state)
 	dmm_maar_free(m);
 }
 
+/* ---- Local Prefix (RFC 8885 §3.7, §4.4: P5, D3) -------------------------------------------- */
+
+#define LOC1 pfx("2001:db8:900::/40")
+#define LOC2 pfx("fd00:1::/32")
+#define LOC3 pfx("2001:db8:ff::77/128")
+
+static const struct dmm_prefix loc12[2] = {{.len = 40, .addr = {{0x20, 0x01, 0x0d, 0xb8, 0x09}}},
+					   {.len = 32, .addr = {{0xfd, 0x00, 0x00, 0x01}}}};
+
+static void P5_anchor_pba_carries_one_local_prefix_option_per_configured_prefix(void **state)
+{
+	(void)state;
+	assert_pfx(loc12[0], LOC1);
+	assert_pfx(loc12[1], LOC2);
+	struct dmm_maar *m = serving_maar1(
+	    (struct mcfg){.addr = MAAR1, .pool = POOL1, .rate = 3, .local = loc12, .n_local = 2},
+	    false);
+	/* the MAAR's own registration PBU carries none: 66 is for anchors (P5) */
+	struct dmm_mh_msg f = fwd_pbu(NAI, MAAR2, P1_0, P2_0, 5, T0 + 20, LIFE);
+	assert_int_equal(in(m, T0 + 20, CMD, &f), DMM_MAAR_DONE);
+	assert_int_equal(count_type(DMM_MAAR_ACT_SEND), 1);
+	const struct dmm_mh_msg *r = &act(DMM_MAAR_ACT_SEND, 0)->msg;
+	assert_int_equal(r->type, DMM_MH_BA);
+	assert_int_equal(r->ba.status, 0);
+	assert_true(r->ba.flags & DMM_MH_BA_D); /* RFC 8885 §4.4: only with D=1 */
+	assert_int_equal(r->opt.n_local, 2);
+	assert_pfx(r->opt.local[0], LOC1);
+	assert_pfx(r->opt.local[1], LOC2);
+	assert_int_equal(r->opt.n_pmaar, 0); /* message-level: this MAAR's own (G4) */
+	/* a lifetime-0 notice (G7) is answered without them: nothing is anchored any more */
+	f = fwd_pbu(NAI, MAAR2, P1_0, P2_0, 6, T0 + 30, 0);
+	assert_int_equal(in(m, T0 + 30, CMD, &f), DMM_MAAR_DONE);
+	assert_int_equal(act(DMM_MAAR_ACT_SEND, 0)->msg.opt.n_local, 0);
+	dmm_maar_free(m);
+	/* a MAAR without local networks sends none */
+	m = serving_maar1((struct mcfg){.addr = MAAR1, .pool = POOL1, .rate = 3}, false);
+	f = fwd_pbu(NAI, MAAR2, P1_0, P2_0, 5, T0 + 20, LIFE);
+	assert_int_equal(in(m, T0 + 20, CMD, &f), DMM_MAAR_DONE);
+	assert_int_equal(act(DMM_MAAR_ACT_SEND, 0)->msg.opt.n_local, 0);
+	dmm_maar_free(m);
+}
+
+static void P5_locator_direct_pba_carries_the_local_prefixes(void **state)
+{
+	(void)state;
+	struct dmm_maar *m = serving_maar1((struct mcfg){.addr = MAAR1,
+							 .pool = POOL1,
+							 .rate = 3,
+							 .mode = DMM_MAAR_CMD_LOCATOR,
+							 .local = loc12,
+							 .n_local = 1},
+					   false);
+	struct dmm_mh_msg f = fwd_pbu(NAI, MAAR2, P1_0, P2_0, 9, T0 + 20, LIFE);
+	assert_int_equal(in(m, T0 + 20, CMD, &f), DMM_MAAR_DONE);
+	assert_int_equal(count_type(DMM_MAAR_ACT_SEND), 2);
+	for (int k = 0; k < 2; k++) { /* to the CMD and straight to the S-MAAR */
+		const struct dmm_mh_msg *r = &act(DMM_MAAR_ACT_SEND, k)->msg;
+		assert_true(r->ba.flags & DMM_MH_BA_D);
+		assert_int_equal(r->opt.n_local, 1);
+		assert_pfx(r->opt.local[0], LOC1);
+	}
+	assert_ip(act(DMM_MAAR_ACT_SEND, 1)->dst, MAAR2);
+	dmm_maar_free(m);
+}
+
+static void P5_new_refuses_bad_local_prefixes(void **state)
+{
+	(void)state;
+	struct dmm_maar_config cfg;
+	struct dmm_prefix pool = POOL1, bad[DMM_MAAR_MAX_LOCAL + 1];
+	int err = 0;
+
+	for (unsigned i = 0; i < DMM_MAAR_MAX_LOCAL + 1; i++)
+		bad[i] = LOC2;
+	dmm_maar_config_default(&cfg);
+	cfg.addr = MAAR1;
+	cfg.cmd = CMD;
+	cfg.pool = &pool;
+	cfg.n_pool = 1;
+	cfg.local = bad;
+	cfg.n_local = DMM_MAAR_MAX_LOCAL; /* the limit is fine */
+	struct dmm_maar *m = dmm_maar_new(&cfg, &err);
+	assert_non_null(m);
+	dmm_maar_free(m);
+	cfg.n_local = DMM_MAAR_MAX_LOCAL + 1;
+	assert_null(dmm_maar_new(&cfg, &err));
+	assert_int_equal(err, -EINVAL);
+	cfg.n_local = 1;
+	bad[0] = pfx("fd00:1::/32");
+	bad[0].addr.a[15] = 1; /* host bits */
+	assert_null(dmm_maar_new(&cfg, &err));
+	bad[0] = pfx("fd00:1::/32");
+	bad[0].len = 0; /* a default route is no local network */
+	assert_null(dmm_maar_new(&cfg, &err));
+	cfg.local = NULL;
+	assert_null(dmm_maar_new(&cfg, &err));
+}
+
+/* The index of the ADVERTISE for prefix p in out, or -1. */
+static int adv_of(struct dmm_prefix p)
+{
+	for (unsigned i = 0; i < out.n; i++)
+		if (out.a[i].type == DMM_MAAR_ACT_ADVERTISE && pfx_eq(out.a[i].prefix, p))
+			return (int)i;
+	return -1;
+}
+
+static void assert_adv_local(struct dmm_prefix p, bool set, unsigned n, const struct dmm_prefix *l)
+{
+	int i = adv_of(p);
+
+	if (i < 0) {
+		char b[DMM_PFX_STRLEN];
+		print_error("no ADVERTISE for %s\n", dmm_prefix_fmt(&p, b));
+		fail();
+	}
+	const struct dmm_maar_action *a = &out.a[i];
+	if (a->local_set != set) {
+		print_error("ADVERTISE local_set: expected %d, got %d\n", set, a->local_set);
+		fail();
+	}
+	assert_int_equal(a->n_local, n);
+	for (unsigned k = 0; k < n; k++)
+		assert_pfx(a->local[k], l[k]);
+}
+
+static void D3_serving_maar_advertises_previous_maars_local_prefixes_on_its_dlif(void **state)
+{
+	(void)state;
+	struct dmm_maar *m = new_maar_x((struct mcfg){.addr = MAAR2, .pool = POOL2, .rate = 3});
+	assert_int_equal(dmm_maar_attach(m, T0, NAI, LL, &out), DMM_MAAR_DONE);
+	struct dmm_mh_msg p = sent_pbu();
+	struct dmm_mh_msg a = pba_for(&p, 0, LIFE);
+	add_pmaar(&a, MAAR1, P1_0, true);
+	a.opt.pmaar[0].n_local = 1;
+	a.opt.pmaar[0].local[0] = LOC1;
+	add_pmaar(&a, MAAR3, P3_0, false); /* no local network there */
+	assert_int_equal(in(m, T0 + 10, CMD, &a), DMM_MAAR_DONE);
+	/* the own DLIF carries no routes; MAAR1's DLIF gets LOC1, MAAR3's none */
+	assert_adv_local(P2_0, false, 0, NULL);
+	assert_adv_local(P1_0, true, 1, (struct dmm_prefix[]){LOC1});
+	assert_ip(out.a[adv_of(P1_0)].peer, MAAR1);
+	assert_adv_local(P3_0, false, 0, NULL);
+	struct dmm_maar_session ss = sess(m, NAI);
+	assert_int_equal(ss.n_remote, 2);
+	assert_int_equal(ss.remote[0].n_local, 1);
+	assert_pfx(ss.remote[0].local[0], LOC1);
+	assert_int_equal(ss.remote[1].n_local, 0);
+
+	/* a later PBA for the same PBU (S7: a relay late PBA, a proxy follow-up) with a new set
+	 * for MAAR1 and one for MAAR3: one ADVERTISE each, the complete new set */
+	a.opt.pmaar[0].n_local = 2;
+	a.opt.pmaar[0].local[1] = LOC2;
+	a.opt.pmaar[1].n_local = 1;
+	a.opt.pmaar[1].local[0] = LOC3;
+	assert_int_equal(in(m, T0 + 20, CMD, &a), DMM_MAAR_DONE);
+	assert_int_equal(count_type(DMM_MAAR_ACT_ADVERTISE), 2);
+	assert_int_equal(count_type(DMM_MAAR_ACT_BIND_SET) + count_type(DMM_MAAR_ACT_TUNNEL_ADD),
+			 0);
+	assert_adv_local(P1_0, true, 2, (struct dmm_prefix[]){LOC1, LOC2});
+	assert_adv_local(P3_0, true, 1, (struct dmm_prefix[]){LOC3});
+	assert_int_equal(dmm_maar_get_stats(m)->local_updates, 2);
+	/* the same sets again: nothing to do */
+	assert_int_equal(in(m, T0 + 30, CMD, &a), DMM_MAAR_DONE);
+	assert_int_equal(count_type(DMM_MAAR_ACT_ADVERTISE), 0);
+	/* MAAR1 no longer reports any: its routes are withdrawn (an empty set) */
+	a.opt.pmaar[0].n_local = 0;
+	assert_int_equal(in(m, T0 + 40, CMD, &a), DMM_MAAR_DONE);
+	assert_int_equal(count_type(DMM_MAAR_ACT_ADVERTISE), 1);
+	assert_adv_local(P1_0, true, 0, NULL);
+	/* the refresh re-advertises with the stored sets, not marked as new */
+	tick_all(m, T0 + 40 + 2700 * 1000);
+	p = sent_pbu();
+	assert_int_equal(p.opt.n_local, 0); /* an S-MAAR's PBU carries none */
+	a = pba_for(&p, 0, LIFE);
+	assert_int_equal(in(m, T0 + 2701 * 1000, CMD, &a), DMM_MAAR_DONE);
+	assert_adv_local(P3_0, false, 1, (struct dmm_prefix[]){LOC3});
+	assert_adv_local(P1_0, false, 0, NULL);
+	dmm_maar_free(m);
+}
+
+static void D3_locator_serving_side_learns_local_prefixes_from_direct_pba(void **state)
+{
+	(void)state;
+	struct dmm_maar *m = new_maar_x(
+	    (struct mcfg){.addr = MAAR2, .pool = POOL2, .rate = 3, .mode = DMM_MAAR_CMD_LOCATOR});
+	assert_int_equal(dmm_maar_attach(m, T0, NAI, LL, &out), DMM_MAAR_DONE);
+	struct dmm_mh_msg p = sent_pbu();
+	struct dmm_mh_msg d = pba_for(&p, 0, LIFE);
+	d.opt.hnp[0] = P1_0;
+	d.opt.n_local = 1; /* message-level: MAAR1's own */
+	d.opt.local[0] = LOC1;
+	assert_int_equal(in(m, T0 + 5, MAAR1, &d), DMM_MAAR_DONE);
+	assert_int_equal(count_type(DMM_MAAR_ACT_ADVERTISE), 0); /* S2: not before the CMD's */
+	struct dmm_mh_msg a = pba_for(&p, 0, LIFE);
+	assert_int_equal(in(m, T0 + 10, CMD, &a), DMM_MAAR_DONE);
+	assert_adv_local(P1_0, true, 1, (struct dmm_prefix[]){LOC1});
+	/* a repeated direct PBA with another set replaces it */
+	d.opt.local[0] = LOC2;
+	assert_int_equal(in(m, T0 + 20, MAAR1, &d), DMM_MAAR_DONE);
+	assert_adv_local(P1_0, true, 1, (struct dmm_prefix[]){LOC2});
+	/* more than DMM_MAAR_MAX_LOCAL: the first ones are kept, the rest counted */
+	d.opt.n_local = DMM_MAAR_MAX_LOCAL + 2;
+	for (unsigned k = 0; k < d.opt.n_local; k++) {
+		d.opt.local[k] = LOC2;
+		d.opt.local[k].addr.a[4] = (uint8_t)k;
+	}
+	assert_int_equal(in(m, T0 + 30, MAAR1, &d), DMM_MAAR_DONE);
+	assert_int_equal(act(DMM_MAAR_ACT_ADVERTISE, 0)->n_local, DMM_MAAR_MAX_LOCAL);
+	assert_int_equal(dmm_maar_get_stats(m)->local_dropped, 2);
+	dmm_maar_free(m);
+}
+
 static void dlif_derive_is_deterministic_local_unicast_and_distinct(void **state)
 {
 	(void)state;
@@ -1778,6 +1995,11 @@ struct table {
 		struct dmm_ip6 peer;
 	} t[TAB_MAX];
 	int adv, wd;
+	/* D3: the last Local Prefix set handed to the access link, and for which anchor */
+	int local_sets;
+	struct dmm_ip6 local_anchor;
+	uint8_t n_local;
+	struct dmm_prefix local[DMM_MAAR_MAX_LOCAL];
 };
 
 struct node {
@@ -1789,6 +2011,8 @@ struct node {
 
 static struct node nodes[3];
 static int n_nodes;
+static const struct dmm_prefix *dom_local1; /* MAAR1's Local Prefixes in domain_setup */
+static unsigned dom_n_local1;
 static uint64_t g_now;
 static bool tables_on = true;
 
@@ -1848,6 +2072,12 @@ static void apply(struct table *t, const struct dmm_maar_action *a)
 		break;
 	case DMM_MAAR_ACT_ADVERTISE:
 		t->adv++;
+		if (a->local_set) {
+			t->local_sets++;
+			t->local_anchor = a->peer;
+			t->n_local = a->n_local;
+			memcpy(t->local, a->local, sizeof(t->local));
+		}
 		break;
 	case DMM_MAAR_ACT_WITHDRAW:
 		t->wd++;
@@ -1965,8 +2195,13 @@ static void domain_setup(enum dmm_cmd_mode mode, uint8_t rate, uint32_t max_mns)
 				    : mode == DMM_CMD_MODE_PROXY ? DMM_MAAR_CMD_PROXY
 								 : DMM_MAAR_CMD_RELAY;
 	nodes[1].addr = MAAR1;
-	nodes[1].m = new_maar_x((struct mcfg){
-	    .addr = MAAR1, .pool = POOL1, .mode = mm, .rate = rate, .max_mns = max_mns});
+	nodes[1].m = new_maar_x((struct mcfg){.addr = MAAR1,
+					      .pool = POOL1,
+					      .mode = mm,
+					      .rate = rate,
+					      .max_mns = max_mns,
+					      .local = dom_local1,
+					      .n_local = dom_n_local1});
 	nodes[2].addr = MAAR2;
 	nodes[2].m = new_maar_x((struct mcfg){
 	    .addr = MAAR2, .pool = POOL2, .mode = mm, .rate = rate, .max_mns = max_mns});
@@ -2124,6 +2359,77 @@ static void domain_locator_registration_handover_return_leave(void **state)
 	domain_handover_and_return(DMM_CMD_MODE_LOCATOR);
 }
 
+/* P5 + D3 end to end with a real CMD: MAAR1 has a local network; the MN moves to MAAR2, which
+ * learns MAAR1's Local Prefixes (relay: in the merged PBA; proxy: in the CMD's follow-up PBA;
+ * locator: from MAAR1's direct PBA) and hands them to the access link for MAAR1's DLIF. The CMD
+ * keeps them in the P-MAAR entry, so the refresh PBA repeats them. */
+static void domain_local_prefix(enum dmm_cmd_mode mode)
+{
+	dom_local1 = loc12;
+	dom_n_local1 = 2;
+	domain_setup(mode, 3, 64);
+	dom_local1 = NULL;
+	dom_n_local1 = 0;
+	struct node *cmd = &nodes[0], *m1 = &nodes[1], *m2 = &nodes[2];
+	struct dmm_ip6 a1 = MAAR1;
+
+	node_attach(m1, NAI, LL);
+	assert_int_equal(m1->tab.local_sets, 0); /* MAAR1's own DLIF: no routes */
+	g_now += 500;
+	node_detach(m1, NAI);
+	g_now += 500;
+	node_attach(m2, NAI, LL);
+	g_now += 1000;
+	node_tick(cmd);
+	node_tick(m1);
+	node_tick(m2);
+	struct dmm_maar_session s2 = sess(m2->m, NAI);
+	assert_int_equal(s2.state, DMM_MAAR_S_SERVING);
+	assert_int_equal(s2.n_remote, 1);
+	assert_int_equal(s2.remote[0].n_local, 2);
+	assert_pfx(s2.remote[0].local[0], LOC1);
+	assert_pfx(s2.remote[0].local[1], LOC2);
+	assert_int_equal(m2->tab.local_sets, 1);
+	assert_ip(m2->tab.local_anchor, a1);
+	assert_int_equal(m2->tab.n_local, 2);
+	assert_pfx(m2->tab.local[0], LOC1);
+	assert_pfx(m2->tab.local[1], LOC2);
+	struct dmm_cmd_binding b;
+	assert_int_equal(dmm_cmd_lookup(cmd->c, NAI, &b), 0);
+	assert_int_equal(b.n_pmaar, 1);
+	assert_int_equal(b.pmaar[0].n_local, 2);
+	assert_pfx(b.pmaar[0].local[1], LOC2);
+	assert_int_equal(dmm_cmd_get_stats(cmd->c)->local_followups,
+			 mode == DMM_CMD_MODE_PROXY ? 1 : 0);
+	/* the refresh (3/4 of the lifetime): the set is unchanged, nothing new for the link */
+	g_now += 2700 * 1000;
+	node_tick(m2);
+	node_tick(cmd);
+	node_tick(m2);
+	assert_int_equal(m2->tab.local_sets, 1);
+	assert_int_equal(sess(m2->m, NAI).remote[0].n_local, 2);
+	assert_true(sess(m2->m, NAI).refresh_ms > g_now);
+	domain_teardown();
+}
+
+static void P5_D3_domain_relay_local_prefix_reaches_serving_maar(void **state)
+{
+	(void)state;
+	domain_local_prefix(DMM_CMD_MODE_RELAY);
+}
+
+static void P5_D3_domain_proxy_local_prefix_reaches_serving_maar(void **state)
+{
+	(void)state;
+	domain_local_prefix(DMM_CMD_MODE_PROXY);
+}
+
+static void P5_D3_domain_locator_local_prefix_reaches_serving_maar(void **state)
+{
+	(void)state;
+	domain_local_prefix(DMM_CMD_MODE_LOCATOR);
+}
+
 static void churn_10k_attach_detach_ends_empty(void **state)
 {
 	(void)state;
@@ -2183,6 +2489,11 @@ int main(void)
 	    cmocka_unit_test(P4_locator_mode_pba_also_goes_straight_to_serving_maar),
 	    cmocka_unit_test(P4_locator_serving_side_accepts_direct_pba_before_cmd_pba),
 	    cmocka_unit_test(P6_pba_carries_dlif_of_this_anchor),
+	    cmocka_unit_test(P5_anchor_pba_carries_one_local_prefix_option_per_configured_prefix),
+	    cmocka_unit_test(P5_locator_direct_pba_carries_the_local_prefixes),
+	    cmocka_unit_test(P5_new_refuses_bad_local_prefixes),
+	    cmocka_unit_test(D3_serving_maar_advertises_previous_maars_local_prefixes_on_its_dlif),
+	    cmocka_unit_test(D3_locator_serving_side_learns_local_prefixes_from_direct_pba),
 	    cmocka_unit_test(dlif_derive_is_deterministic_local_unicast_and_distinct),
 	    cmocka_unit_test(P7_detach_at_pmaar_sends_nothing),
 	    cmocka_unit_test(P9_forwarded_pbu_for_unknown_mn_gets_128),
@@ -2212,6 +2523,9 @@ int main(void)
 	    cmocka_unit_test(domain_relay_registration_handover_return_leave),
 	    cmocka_unit_test(domain_proxy_registration_handover_return_leave),
 	    cmocka_unit_test(domain_locator_registration_handover_return_leave),
+	    cmocka_unit_test(P5_D3_domain_relay_local_prefix_reaches_serving_maar),
+	    cmocka_unit_test(P5_D3_domain_proxy_local_prefix_reaches_serving_maar),
+	    cmocka_unit_test(P5_D3_domain_locator_local_prefix_reaches_serving_maar),
 	    cmocka_unit_test(churn_10k_attach_detach_ends_empty),
 	};
 

@@ -240,8 +240,17 @@ static void fill_all_options(struct dmm_mh_msg *m)
 	o->pmaar[0].dlif_lla = ip("fe80::1:1");
 	o->pmaar[0].has_dlif_l2 = true;
 	o->pmaar[0].dlif_l2 = mac("02:00:5e:00:01:01");
+	o->pmaar[0].n_local = 2;
+	o->pmaar[0].local[0] = pfx("fd01:1::/32");
+	o->pmaar[0].local[1] = pfx("fd01::/16");
 	o->pmaar[1].addr = ip("2001:db8:3::1");
 	o->pmaar[1].hnp = pfx("2001:db8:3:100::/64");
+	o->pmaar[1].n_local = DMM_MH_MAX_PMAAR_LOCAL;
+	for (unsigned k = 0; k < DMM_MH_MAX_PMAAR_LOCAL; k++) {
+		char t[32];
+		snprintf(t, sizeof(t), "fd03:%x::/32", k + 1);
+		o->pmaar[1].local[k] = pfx(t);
+	}
 	o->n_anchored = 2;
 	o->anchored[0] = pfx("2001:db8:1:100::/64");
 	o->anchored[1] = pfx("2001:db8:3:100::/64");
@@ -815,6 +824,101 @@ static void test_dlif_options_after_previous_maar_belong_to_it(void **state)
 	assert_true(m.opt.pmaar[1].has_dlif_l2);
 	assert_int_equal(m.opt.pmaar[1].dlif_l2.a[4], 3);
 	assert_int_equal(m.opt.n_hnp, 1);
+}
+
+/* G4 convention extended to Local Prefix (66): a 66 after a Previous MAAR option is that
+ * P-MAAR's local network (RFC 8885 §3.7: advertised on its DLIF); 66s before any 67 are the
+ * message's own (a P-MAAR's PBA, P5). */
+static void D3_local_prefix_after_previous_maar_belongs_to_it(void **state)
+{
+	struct dmm_mh_msg m;
+	struct ob o = {0};
+	char s[DMM_PFX_STRLEN];
+
+	(void)state;
+	ob_prefix(&o, DMM_MH_OPT_LOCAL_PFX, 48, "2001:db8:90::");	/* message-level */
+	ob_pmaar(&o, "2001:db8:1::1", 64, "2001:db8:1:100::");		/* P-MAAR 0 */
+	ob_prefix(&o, DMM_MH_OPT_LOCAL_PFX, 48, "2001:db8:91::");	/* P-MAAR 0's */
+	ob_pmaar(&o, "2001:db8:3::1", 64, "2001:db8:3:100::");		/* P-MAAR 1: none */
+	ob_pmaar(&o, "2001:db8:4::1", 64, "2001:db8:4:100::");		/* P-MAAR 2 */
+	ob_prefix(&o, DMM_MH_OPT_ANCHORED_PFX, 64, "2001:db8:4:100::"); /* message-level 65 */
+	ob_prefix(&o, DMM_MH_OPT_LOCAL_PFX, 16, "fd04::");		/* still P-MAAR 2's */
+	ob_prefix(&o, DMM_MH_OPT_LOCAL_PFX, 128, "fd04::1");		/* P-MAAR 2's second */
+
+	assert_rc(parse_pbu_opts(o.b, o.n, &m), 0);
+	assert_int_equal(m.opt.n_local, 1);
+	assert_string_equal(dmm_prefix_fmt(&m.opt.local[0], s), "2001:db8:90::/48");
+	assert_int_equal(m.opt.n_pmaar, 3);
+	assert_int_equal(m.opt.pmaar[0].n_local, 1);
+	assert_string_equal(dmm_prefix_fmt(&m.opt.pmaar[0].local[0], s), "2001:db8:91::/48");
+	assert_int_equal(m.opt.pmaar[1].n_local, 0);
+	assert_int_equal(m.opt.pmaar[2].n_local, 2);
+	assert_string_equal(dmm_prefix_fmt(&m.opt.pmaar[2].local[0], s), "fd04::/16");
+	assert_string_equal(dmm_prefix_fmt(&m.opt.pmaar[2].local[1], s), "fd04::1/128");
+	assert_int_equal(m.opt.n_anchored, 1);
+
+	/* More than DMM_MH_MAX_PMAAR_LOCAL in one P-MAAR's scope is too many. */
+	for (unsigned k = 2; k < DMM_MH_MAX_PMAAR_LOCAL; k++)
+		ob_prefix(&o, DMM_MH_OPT_LOCAL_PFX, 16, "fd05::");
+	assert_rc(parse_pbu_opts(o.b, o.n, &m), 0);
+	assert_int_equal(m.opt.pmaar[2].n_local, DMM_MH_MAX_PMAAR_LOCAL);
+	ob_prefix(&o, DMM_MH_OPT_LOCAL_PFX, 16, "fd05::");
+	assert_rc(parse_pbu_opts(o.b, o.n, &m), DMM_MH_E_TOO_MANY);
+}
+
+/* The builder writes message-level 66s before the first 67 and each P-MAAR's 66s right after
+ * its 67 (and its 69/70), each on 8n+4 (C4), so that the parse gives every one back in its
+ * scope; a P-MAAR with more than DMM_MH_MAX_PMAAR_LOCAL is refused. */
+static void P5_D3_local_prefixes_are_built_in_their_scope(void **state)
+{
+	struct dmm_mh_msg m = {.type = DMM_MH_BA}, got;
+	uint8_t b[DMM_MH_MAX_LEN];
+	size_t len;
+	int own = -1, p0 = -1, p0_local = -1, p1 = -1, p1_local = -1;
+
+	(void)state;
+	m.ba.flags = DMM_MH_BA_P | DMM_MH_BA_D;
+	m.opt.n_local = 1;
+	m.opt.local[0] = pfx("2001:db8:90::/48");
+	m.opt.n_pmaar = 2;
+	m.opt.pmaar[0].addr = ip("2001:db8:1::1");
+	m.opt.pmaar[0].hnp = pfx("2001:db8:1:100::/64");
+	m.opt.pmaar[0].has_dlif_lla = true;
+	m.opt.pmaar[0].dlif_lla = ip("fe80::1:1");
+	m.opt.pmaar[0].n_local = 1;
+	m.opt.pmaar[0].local[0] = pfx("2001:db8:91::/48");
+	m.opt.pmaar[1].addr = ip("2001:db8:3::1");
+	m.opt.pmaar[1].hnp = pfx("2001:db8:3:100::/64");
+	m.opt.pmaar[1].n_local = 1;
+	m.opt.pmaar[1].local[0] = pfx("2001:db8:93::/48");
+	assert_rc(dmm_mh_build(&m, NULL, NULL, b, sizeof(b), &len), 0);
+	check_layout(b, len);
+	for (size_t i = 12; i < len;) {
+		if (b[i] == DMM_MH_OPT_PAD1) {
+			i++;
+			continue;
+		}
+		if (b[i] == DMM_MH_OPT_LOCAL_PFX) {
+			int *slot = b[i + 9] == 0x90   ? &own
+				    : b[i + 9] == 0x91 ? &p0_local
+						       : &p1_local;
+			*slot = (int)i;
+		} else if (b[i] == DMM_MH_OPT_PREV_MAAR) {
+			*(p0 < 0 ? &p0 : &p1) = (int)i;
+		}
+		i += 2u + b[i + 1];
+	}
+	if (!(own >= 0 && own < p0 && p0 < p0_local && p0_local < p1 && p1 < p1_local))
+		fail_msg("expected 66(own) < 67 < 66 < 67 < 66, got offsets %d %d %d %d %d", own,
+			 p0, p0_local, p1, p1_local);
+	assert_rc(dmm_mh_parse(b, len, NULL, NULL, &got), 0);
+	assert_msg_equal(&m, &got);
+
+	m.opt.pmaar[1].n_local = DMM_MH_MAX_PMAAR_LOCAL + 1;
+	assert_rc(dmm_mh_build(&m, NULL, NULL, b, sizeof(b), &len), DMM_MH_E_TOO_MANY);
+	m.opt.pmaar[1].n_local = 1;
+	m.opt.pmaar[1].local[0].len = 129;
+	assert_rc(dmm_mh_build(&m, NULL, NULL, b, sizeof(b), &len), DMM_MH_E_BAD_PREFIX_LEN);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1421,7 +1525,9 @@ static void test_format_is_one_complete_line(void **state)
 	       " acoa=2001:db8:2::2 smaar=2001:db8:2::1 dlif-lla=fe80::2:2"
 	       " dlif-l2=02:00:5e:00:02:02"
 	       " pmaar=2001:db8:1::1,2001:db8:1:100::/64,dlif-lla=fe80::1:1,"
-	       "dlif-l2=02:00:5e:00:01:01 pmaar=2001:db8:3::1,2001:db8:3:100::/64"
+	       "dlif-l2=02:00:5e:00:01:01,local=fd01:1::/32,local=fd01::/16"
+	       " pmaar=2001:db8:3::1,2001:db8:3:100::/64,local=fd03:1::/32,local=fd03:2::/32,"
+	       "local=fd03:3::/32,local=fd03:4::/32"
 	       " anchored=2001:db8:1:100::/64 anchored=2001:db8:3:100::/64"
 	       " local=2001:db8:1:8000::/49 local=fd00::/8 restart=3735928559");
 	/* truncation: same return value, terminated */
@@ -1517,6 +1623,8 @@ int main(void)
 	    cmocka_unit_test(C5_one_octet_of_padding_is_pad1),
 	    cmocka_unit_test(C14_dlif_l2_with_mac_has_length_8_and_address_at_offset_4),
 	    cmocka_unit_test(test_dlif_options_after_previous_maar_belong_to_it),
+	    cmocka_unit_test(D3_local_prefix_after_previous_maar_belongs_to_it),
+	    cmocka_unit_test(P5_D3_local_prefixes_are_built_in_their_scope),
 	    cmocka_unit_test(C7_checksum_matches_independent_computation),
 	    cmocka_unit_test(test_checksum_left_zero_without_addresses),
 	    cmocka_unit_test(C10_prefix_host_bits_are_ignored),
