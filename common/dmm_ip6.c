@@ -35,7 +35,8 @@ int dmm_prefix_parse(const char *s, struct dmm_prefix *out)
 		return -EINVAL;
 	errno = 0;
 	len = strtol(slash + 1, &end, 10);
-	if (errno != 0 || *end != '\0' || len < 0 || len > 128 || slash[1] == '-' || slash[1] == '+')
+	if (errno != 0 || *end != '\0' || len < 0 || len > 128 || slash[1] == '-' ||
+	    slash[1] == '+')
 		return -EINVAL;
 	out->len = (uint8_t)len;
 	struct dmm_ip6 m = out->addr;
@@ -105,7 +106,8 @@ bool dmm_prefix_contains(const struct dmm_prefix *p, const struct dmm_ip6 *a)
 bool dmm_prefix_overlap(const struct dmm_prefix *x, const struct dmm_prefix *y)
 {
 	/* Two prefixes overlap iff the shorter one contains the other's address. */
-	return x->len <= y->len ? dmm_prefix_contains(x, &y->addr) : dmm_prefix_contains(y, &x->addr);
+	return x->len <= y->len ? dmm_prefix_contains(x, &y->addr)
+				: dmm_prefix_contains(y, &x->addr);
 }
 
 void dmm_ip6_linklocal_from_mac(const struct dmm_mac *m, struct dmm_ip6 *out)
@@ -135,4 +137,29 @@ void dmm_mac_from_ip6_multicast(const struct dmm_ip6 *a, struct dmm_mac *out)
 	out->a[0] = 0x33;
 	out->a[1] = 0x33;
 	memcpy(out->a + 2, a->a + 12, 4);
+}
+
+static uint64_t sum16(uint64_t s, const uint8_t *p, size_t n)
+{
+	for (; n >= 2; p += 2, n -= 2)
+		s += (uint32_t)p[0] << 8 | p[1];
+	if (n != 0)
+		s += (uint32_t)p[0] << 8;
+	return s;
+}
+
+uint16_t dmm_ip6_cksum(const struct dmm_ip6 *src, const struct dmm_ip6 *dst, uint8_t next_header,
+		       const uint8_t *data, size_t len)
+{
+	uint64_t s = 0;
+
+	s = sum16(s, src->a, DMM_IP6_LEN);
+	s = sum16(s, dst->a, DMM_IP6_LEN);
+	s += (uint64_t)len >> 16;
+	s += (uint64_t)len & 0xffff;
+	s += next_header;
+	s = sum16(s, data, len);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
 }

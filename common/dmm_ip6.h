@@ -8,10 +8,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#define DMM_IP6_LEN 16
-#define DMM_MAC_LEN 6
-#define DMM_IP6_STRLEN 46  /* INET6_ADDRSTRLEN */
-#define DMM_PFX_STRLEN 50  /* address + "/128" */
+#define DMM_IP6_LEN    16
+#define DMM_MAC_LEN    6
+#define DMM_IP6_STRLEN 46 /* INET6_ADDRSTRLEN */
+#define DMM_PFX_STRLEN 50 /* address + "/128" */
 #define DMM_MAC_STRLEN 18
 
 struct dmm_ip6 {
@@ -84,6 +84,14 @@ static inline uint64_t dmm_ip6_hi64(const uint8_t a[DMM_IP6_LEN])
 /* fe80::/64 + modified EUI-64 of mac (RFC 4291 appendix A). */
 void dmm_ip6_linklocal_from_mac(const struct dmm_mac *m, struct dmm_ip6 *out);
 /* ff02::1:ffXX:XXXX, RFC 4291 §2.7.1. */
+/* Internet checksum (RFC 1071) of the IPv6 pseudo-header (RFC 8200 §8.1: source,
+ * destination, 32-bit upper-layer length, next header) followed by the len octets at data as
+ * they are. With the checksum field zeroed this is the value to store; over a received
+ * message with its checksum in place it is 0 iff valid. Shared by the MH (135) and ICMPv6 (58)
+ * codecs. */
+uint16_t dmm_ip6_cksum(const struct dmm_ip6 *src, const struct dmm_ip6 *dst, uint8_t next_header,
+		       const uint8_t *data, size_t len);
+
 void dmm_ip6_solicited_node(const struct dmm_ip6 *a, struct dmm_ip6 *out);
 /* 33:33 + low 32 bits, RFC 2464 §7. */
 void dmm_mac_from_ip6_multicast(const struct dmm_ip6 *a, struct dmm_mac *out);

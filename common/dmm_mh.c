@@ -13,29 +13,10 @@
 /* ---------------------------------------------------------------------------------------- */
 /* Checksum */
 
-static uint64_t sum16(uint64_t s, const uint8_t *p, size_t n)
-{
-	for (; n >= 2; p += 2, n -= 2)
-		s += (uint32_t)p[0] << 8 | p[1];
-	if (n != 0)
-		s += (uint32_t)p[0] << 8;
-	return s;
-}
-
 uint16_t dmm_mh_checksum(const struct dmm_ip6 *src, const struct dmm_ip6 *dst, const uint8_t *mh,
 			 size_t len)
 {
-	uint64_t s = 0;
-
-	s = sum16(s, src->a, DMM_IP6_LEN);
-	s = sum16(s, dst->a, DMM_IP6_LEN);
-	s += (uint32_t)len >> 16;
-	s += (uint32_t)len & 0xffff;
-	s += DMM_MH_IPPROTO;
-	s = sum16(s, mh, len);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
+	return dmm_ip6_cksum(src, dst, DMM_MH_IPPROTO, mh, len);
 }
 
 /* ---------------------------------------------------------------------------------------- */
