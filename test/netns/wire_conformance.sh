@@ -88,7 +88,7 @@ topology() {
 	attach "$NS_CMD" cmd0 pcmd
 	attach "$NS_MAAR" maar0 pmaar
 	ip -n "$NS_CMD" addr add 2001:db8:ff::100/64 dev cmd0 nodad || die "addr cmd"
-	for a in 1 2 9; do
+	for a in 1 2 8 9; do
 		ip -n "$NS_MAAR" addr add "2001:db8:ff::$a/64" dev maar0 nodad || die "addr maar $a"
 	done
 	for n in $NS_CMD $NS_MAAR; do ip -n "$n" link set lo up; done
@@ -104,7 +104,7 @@ cmd_start() { # MODE
 	cat >"$WORK/cmd-$1.yaml" <<-YAML
 		address: 2001:db8:ff::100
 		mode: $1
-		maars: [2001:db8:ff::1, 2001:db8:ff::2]
+		maars: [2001:db8:ff::1, 2001:db8:ff::2, {address: 2001:db8:ff::8, proxy_reg: false}]
 		timers:
 		  relay_aggregation_ms: 1000
 		  timestamp_window_ms: 1000

@@ -26,6 +26,7 @@ import wire_mh as W  # noqa: E402
 
 CMD = "2001:db8:ff::100"
 M1, M2, STRANGER = "2001:db8:ff::1", "2001:db8:ff::2", "2001:db8:ff::9"
+UNAUTH = "2001:db8:ff::8"  # a configured MAAR with proxy_reg: false
 PREF1, PREF2 = "2001:db8:1::", "2001:db8:2::"
 DLIF_LL, DLIF_MAC = "fe80::1:1", bytes.fromhex("02005e000101")
 MN_MAC = bytes.fromhex("02dd00000010")
@@ -347,9 +348,8 @@ def negatives(m1, m2, stranger):
     p = npfx()
     status_case("M2 160 PBU without MN-ID", m1, pbu(nseq(), None, p), 160, "",
                 {"hnp": [p + "/64"]})
-    skip("154 MAG_NOT_AUTHORIZED_FOR_PROXY_REG",
-         "dmm-cmd gives every configured MAAR proxy registration (cmd/cmd_engine_sm.c); "
-         "no configuration makes a listed MAAR unauthorised")
+    status_case("M5 154 PBU from a MAAR without proxy registration", Maar(UNAUTH),
+                pbu(nseq(), b"n154@example.net", npfx()), 154, "n154@example.net")
     status_case("M3 158 PBU without HNP", m1, pbu(nseq(), b"n158@example.net", None), 158,
                 "n158@example.net", {"hnp": ["::/0"]})
     status_case("M4 161 PBU without HI", m1,
