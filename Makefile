@@ -4,7 +4,7 @@ MESON ?= meson
 NINJA ?= ninja
 BUILD ?= build
 
-.PHONY: all deps build build-clang build-asan test test-unit test-pkt test-sim test-asan test-netns \
+.PHONY: all deps build build-clang build-asan test test-unit test-pkt test-sim test-asan test-netns test-lab \
 	demo bench fuzz build-fuzz test-fuzz format clean
 
 all: build
@@ -49,9 +49,13 @@ test-sim: build
 test-netns: build
 	$(MESON) test -C $(BUILD) --suite netns --print-errorlogs
 
-# Everything: dependencies, gcc + clang builds (-Werror), unit, packet, ASan+UBSan, netns.
+# The lab domain (test/lab): an unmodified Linux MN roaming across three dmm-maar.
+test-lab: build
+	$(MESON) test -C $(BUILD) --suite lab --print-errorlogs
+
+# Everything: dependencies, gcc + clang builds (-Werror), unit, packet, ASan+UBSan, netns, lab.
 test: deps build build-clang
-	$(MESON) test -C $(BUILD) --suite unit --suite pkt --suite sim --suite netns --print-errorlogs \
+	$(MESON) test -C $(BUILD) --suite unit --suite pkt --suite sim --suite netns --suite lab --print-errorlogs \
 		--num-processes 1
 	$(MAKE) test-asan
 	$(MAKE) test-fuzz
@@ -80,7 +84,7 @@ fuzz: build-fuzz
 			test/fuzz/corpus/$$t || exit 1; done
 
 demo: build
-	./test/netns/demo.sh $(BUILD)
+	./test/lab/demo.sh $(BUILD)
 
 bench: build
 	./test/bench/run.sh $(BUILD)

@@ -1333,6 +1333,9 @@ int dmm_access_forget(struct dmm_access *a, uint64_t now_ms, const char *nai,
 	}
 	ev(out, e, DMM_ACCESS_EV_FORGOTTEN);
 	a->st.forgotten++;
+	/* Its DLIFs go with it: counted, so dlif_added - dlif_removed stays the live number
+	 * (the lab's leak check after repeated moves relies on it). */
+	a->st.dlif_removed += e->n_dlif;
 	mn_destroy(a, e);
 	return finish(a, out, NULL, DMM_ACCESS_DONE);
 }

@@ -436,8 +436,20 @@ enum dmm_verdict dmm_fwd_packet(const struct dmm_fwd_ctx *ctx, const struct dmm_
 		return punt(m, out, DMM_EXC_LOCAL, 0);
 	}
 	/* RFC 4291 §2.5.6: routers never forward link-local sources or destinations. */
-	if (unlikely(dmm_link_local_or_mcast(ip->dst_addr) || dmm_link_local_or_mcast(ip->src_addr)))
+	if (unlikely(dmm_link_local_or_mcast(ip->dst_addr) ||
+		     dmm_link_local_or_mcast(ip->src_addr))) {
+		/* Except unicast ND to a DLIF's link-local address (RFC 8885 §3.7): the MN's NA
+		 * answering our NUD probe and its own NUD of its default router (RFC 4861 §7.3)
+		 * are addressed to an address no table holds; the access link answers them. */
+		if (ctx->role[in_port] == DMM_ROLE_ACCESS && ip->dst_addr[0] == 0xfe &&
+		    (ip->dst_addr[1] & 0xc0) == 0x80 && ip->proto == PROTO_ICMPV6 &&
+		    ilen > IP6_LEN && rte_pktmbuf_data_len(m) > ETH_LEN + IP6_LEN) {
+			uint8_t type = *((const uint8_t *)(ip + 1));
+			if (type == 135 || type == 136) /* NS, NA */
+				return punt(m, out, DMM_EXC_ND, 0);
+		}
 		return drop(out, DMM_DROP_LINK_LOCAL);
+	}
 
 	if (ctx->role[in_port] == DMM_ROLE_ACCESS)
 		return from_access(ctx, t, st, m, in_port, h, out);

@@ -737,6 +737,27 @@ static void forget_after_move_sends_nothing(void **state)
 	dmm_access_free(a);
 }
 
+/* A forgotten MN's DLIFs count as removed: dlif_added - dlif_removed is the number alive, also
+ * after many moves (each move away forgets the MN at the old MAAR). */
+static void forget_counts_the_mns_dlifs_as_removed(void **state)
+{
+	(void)state;
+	struct dmm_access *a = mk();
+
+	for (unsigned i = 0; i < 5; i++) {
+		attach(a, T0 + i, 1);
+		adv(a, T0 + i, 1, "2001:db8:2:1::/64", "2001:db8:ff::2", 3600, 3600);
+		adv(a, T0 + i, 1, "2001:db8:1:1::/64", "2001:db8:ff::1", 3600, 0);
+		assert_int_equal(dmm_access_forget(a, T0 + i, nai_of(1), &out), DMM_ACCESS_DONE);
+	}
+	attach(a, T0 + 9, 2);
+	adv(a, T0 + 9, 2, "2001:db8:2:2::/64", "2001:db8:ff::2", 3600, 3600);
+	const struct dmm_access_stats *st = dmm_access_get_stats(a);
+	assert_int_equal(st->dlif_added, 11);
+	assert_int_equal(st->dlif_added - st->dlif_removed, 1); /* MN 2's own DLIF */
+	dmm_access_free(a);
+}
+
 /* ---- NUD ------------------------------------------------------------------------------------ */
 
 static void nud_quiet_mn_probed_three_times_then_detached(void **state)
@@ -1003,6 +1024,7 @@ int main(void)
 	    cmocka_unit_test(dad_ns_ignored),
 	    cmocka_unit_test(withdraw_sends_final_ra_and_removes_dlif),
 	    cmocka_unit_test(forget_after_move_sends_nothing),
+	    cmocka_unit_test(forget_counts_the_mns_dlifs_as_removed),
 	    cmocka_unit_test(nud_quiet_mn_probed_three_times_then_detached),
 	    cmocka_unit_test(nud_answer_between_probes_keeps_mn),
 	    cmocka_unit_test(reattach_after_nud_failure),

@@ -647,6 +647,33 @@ static void S12_link_local_source_is_not_forwarded_but_nd_reaches_control(void *
 	expect_drop(mk(&u), P_ACCESS, DMM_DROP_MULTICAST);
 }
 
+/* D3 (RFC 4861 §7.3, RFC 8885 §3.7): an MN's unicast NS / NA to a DLIF's link-local address
+ * (not an address of the MAAR: no table holds it) reaches the control lcore on an access port
+ * (NUD of the MN and of its default router); elsewhere, and for other types, still dropped. */
+static void D3_unicast_nd_to_dlif_link_local_reaches_control(void **state)
+{
+	(void)state;
+	static const struct rte_ether_addr stranger = {{0x02, 0, 0, 0, 0x77, 0x77}};
+	const char *dlif = "fe80::38:58ff:fefa:37dc";
+	struct rte_mbuf *m;
+
+	m = mk_icmp(&MAC_MN1, "fe80::dd:ff:fe00:10", dlif, 136); /* NA answering a probe */
+	expect_exc(m, P_ACCESS, DMM_EXC_ND);
+	rte_pktmbuf_free(m);
+	m = mk_icmp(&MAC_MN1, "fe80::dd:ff:fe00:10", dlif, 135); /* NUD of its router */
+	expect_exc(m, P_ACCESS, DMM_EXC_ND);
+	rte_pktmbuf_free(m);
+	m = mk_icmp(&stranger, "2001:db8:100::10", dlif, 135); /* global source: still ND */
+	expect_exc(m, P_ACCESS, DMM_EXC_ND);
+	rte_pktmbuf_free(m);
+	expect_drop(mk_icmp(&MAC_MN1, "fe80::dd:ff:fe00:10", dlif, 128), P_ACCESS,
+		    DMM_DROP_LINK_LOCAL); /* echo request: not ND */
+	expect_drop(mk_icmp(&MAC_MN1, "fe80::dd:ff:fe00:10", dlif, 134), P_ACCESS,
+		    DMM_DROP_LINK_LOCAL); /* an RA from a host: not for us */
+	expect_drop(mk_icmp(&MAC_MN1, "fe80::dd:ff:fe00:10", dlif, 136), P_CORE,
+		    DMM_DROP_LINK_LOCAL); /* core port: no DLIF there */
+}
+
 /* The per-worker bucket that bounds unknown_src exceptions: starts full, refills at the
  * rate, never holds more than the burst, survives a long idle period and TSC values near
  * the top of the range. */
@@ -870,6 +897,7 @@ int main(void)
 		cmocka_unit_test(fwd_access_spoofing_is_dropped),
 		cmocka_unit_test(fwd_access_unknown_source_is_punted_for_attachment_detection),
 		cmocka_unit_test(S12_link_local_source_is_not_forwarded_but_nd_reaches_control),
+		cmocka_unit_test(D3_unicast_nd_to_dlif_link_local_reaches_control),
 		cmocka_unit_test(fwd_unknown_src_token_bucket_bounds_rate_and_burst),
 		cmocka_unit_test(fwd_dlif_mac_is_the_source_of_frames_delivered_to_the_mn),
 		cmocka_unit_test(fwd_tunnel_rules_are_enforced_on_decap),
