@@ -187,7 +187,10 @@ cmd_config() { # MODE
 	cat <<EOF
 address: $CMD_ADDR
 mode: $1
-maars: [${M_ADDR[1]}, ${M_ADDR[2]}, ${M_ADDR[3]}]
+maars:
+  - {address: ${M_ADDR[1]}, pool: [${M_POOL[1]}]}
+  - {address: ${M_ADDR[2]}, pool: [${M_POOL[2]}]}
+  - {address: ${M_ADDR[3]}, pool: [${M_POOL[3]}]}
 timers:
   relay_aggregation_ms: 1000
   min_delay_before_bce_delete_ms: $MIN_DELAY_MS
