@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cp_util.h"
+
 #define NONE_U32	      UINT32_MAX
 #define NEVER		      UINT64_MAX
 #define INFINITE_LIFETIME     UINT32_MAX /* RFC 4861 §4.6.2: all ones = infinity */
@@ -48,11 +50,6 @@ struct mn {
 	bool has_lla;
 };
 
-struct slot {
-	uint32_t idx1; /* entry index + 1; 0 = empty */
-	uint32_t hash;
-};
-
 struct tbl {
 	uint8_t mac[6];
 	char *nai;
@@ -65,10 +62,8 @@ struct dmm_access {
 	struct tbl *table;   /* sorted by MAC */
 	struct mn *ent;
 	uint32_t free_head, count;
-	struct slot *mac_slots, *nai_slots;
-	uint32_t mask;
-	uint32_t *heap;
-	uint32_t n_heap;
+	struct dmm_cp_index by_mac, by_nai;
+	struct dmm_cp_heap timers; /* MNs by deadline */
 	uint64_t armed_ms;
 	uint64_t refuse_last[DMM_ACCESS_REFUSE_N];
 	uint32_t refuse_supp[DMM_ACCESS_REFUSE_N];
@@ -138,20 +133,9 @@ const char *dmm_access_refuse_name(enum dmm_access_refuse r)
 
 /* ---- hashing and indexes ------------------------------------------------------------------ */
 
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 static uint32_t hash32(const struct dmm_access *a, uint64_t tweak, const void *p, size_t n)
 {
-	uint64_t h = fnv1a(0xcbf29ce484222325ull ^ a->cfg.hash_seed ^ tweak, p, n);
+	uint64_t h = dmm_cp_fnv1a(DMM_CP_FNV_OFFSET ^ a->cfg.hash_seed ^ tweak, p, n);
 
 	h ^= h >> 29;
 	h *= 0xbf58476d1ce4e5b9ull;
@@ -169,65 +153,16 @@ static uint32_t nai_hash(const struct dmm_access *a, const char *nai, size_t len
 	return hash32(a, 2, nai, len);
 }
 
-static bool ent_match_mac(const struct mn *e, const void *key, size_t len)
-{
-	(void)len;
-	return memcmp(e->mac, key, 6) == 0;
-}
-
-static bool ent_match_nai(const struct mn *e, const void *key, size_t len)
-{
-	return e->nai_len == len && memcmp(e->nai, key, len) == 0;
-}
-
-/* Open addressing with linear probing, tables >= 2 x max_mns, backward-shift deletion (as
- * cmd_sm.c and maar_sm.c). */
-static uint32_t slot_find(const struct dmm_access *a, const struct slot *t, uint32_t h,
-			  bool (*match)(const struct mn *, const void *, size_t), const void *key,
-			  size_t len)
-{
-	for (uint32_t i = h & a->mask;; i = (i + 1) & a->mask) {
-		if (!t[i].idx1)
-			return NONE_U32;
-		if (t[i].hash == h && match(&a->ent[t[i].idx1 - 1], key, len))
-			return i;
-	}
-}
-
-static void slot_insert(struct dmm_access *a, struct slot *t, uint32_t idx, uint32_t h)
-{
-	uint32_t i = h & a->mask;
-
-	while (t[i].idx1)
-		i = (i + 1) & a->mask;
-	t[i] = (struct slot){.idx1 = idx + 1, .hash = h};
-}
-
-static void slot_remove(struct dmm_access *a, struct slot *t, uint32_t i)
-{
-	uint32_t j = i;
-
-	if (i == NONE_U32)
-		return;
-	for (;;) {
-		j = (j + 1) & a->mask;
-		if (!t[j].idx1)
-			break;
-		uint32_t k = t[j].hash & a->mask;
-		bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
-		if (stays)
-			continue;
-		t[i] = t[j];
-		i = j;
-	}
-	t[i] = (struct slot){0};
-}
-
+/* Indexes: controlplane/cp_util.h (tag compare first, then the key). */
 static struct mn *find_mac(const struct dmm_access *a, const uint8_t *mac)
 {
-	uint32_t i = slot_find(a, a->mac_slots, mac_hash(a, mac), ent_match_mac, mac, 6);
+	uint32_t h = mac_hash(a, mac);
 
-	return i == NONE_U32 ? NULL : &a->ent[a->mac_slots[i].idx1 - 1];
+	for (uint32_t cur = dmm_cp_index_home(&a->by_mac, h), i;
+	     (i = dmm_cp_index_next(&a->by_mac, h, &cur)) != DMM_CP_NONE;)
+		if (memcmp(a->ent[i].mac, mac, 6) == 0)
+			return &a->ent[i];
+	return NULL;
 }
 
 static struct mn *find_nai(const struct dmm_access *a, const char *nai)
@@ -236,66 +171,14 @@ static struct mn *find_nai(const struct dmm_access *a, const char *nai)
 
 	if (len == 0 || len > DMM_MH_NAI_MAX)
 		return NULL;
-	uint32_t i = slot_find(a, a->nai_slots, nai_hash(a, nai, len), ent_match_nai, nai, len);
-	return i == NONE_U32 ? NULL : &a->ent[a->nai_slots[i].idx1 - 1];
-}
-
-/* ---- timer heap (one entry per MN, keyed by its earliest deadline) ------------------------ */
-
-static void heap_set(struct dmm_access *a, uint32_t pos, uint32_t idx)
-{
-	a->heap[pos] = idx;
-	a->ent[idx].heap_pos = pos;
-}
-
-static void heap_up(struct dmm_access *a, uint32_t pos)
-{
-	uint32_t idx = a->heap[pos];
-	uint64_t d = a->ent[idx].deadline;
-
-	while (pos > 0) {
-		uint32_t p = (pos - 1) / 2;
-		if (a->ent[a->heap[p]].deadline <= d)
-			break;
-		heap_set(a, pos, a->heap[p]);
-		pos = p;
+	uint32_t h = nai_hash(a, nai, len);
+	for (uint32_t cur = dmm_cp_index_home(&a->by_nai, h), i;
+	     (i = dmm_cp_index_next(&a->by_nai, h, &cur)) != DMM_CP_NONE;) {
+		struct mn *e = &a->ent[i];
+		if (e->nai_len == len && memcmp(e->nai, nai, len) == 0)
+			return e;
 	}
-	heap_set(a, pos, idx);
-}
-
-static void heap_down(struct dmm_access *a, uint32_t pos)
-{
-	uint32_t idx = a->heap[pos];
-	uint64_t d = a->ent[idx].deadline;
-
-	for (;;) {
-		uint32_t l = 2 * pos + 1, c = pos;
-		uint64_t cd = d;
-		if (l < a->n_heap && a->ent[a->heap[l]].deadline < cd)
-			c = l, cd = a->ent[a->heap[l]].deadline;
-		if (l + 1 < a->n_heap && a->ent[a->heap[l + 1]].deadline < cd)
-			c = l + 1;
-		if (c == pos)
-			break;
-		heap_set(a, pos, a->heap[c]);
-		pos = c;
-	}
-	heap_set(a, pos, idx);
-}
-
-static void heap_remove(struct dmm_access *a, uint32_t idx)
-{
-	uint32_t pos = a->ent[idx].heap_pos;
-
-	if (pos == NONE_U32)
-		return;
-	a->ent[idx].heap_pos = NONE_U32;
-	uint32_t last = a->heap[--a->n_heap];
-	if (pos == a->n_heap)
-		return;
-	heap_set(a, pos, last);
-	heap_up(a, pos);
-	heap_down(a, a->ent[last].heap_pos);
+	return NULL;
 }
 
 static void dmin(uint64_t *d, uint64_t t)
@@ -335,16 +218,10 @@ static void mn_rearm(struct dmm_access *a, struct mn *e)
 	uint32_t idx = (uint32_t)(e - a->ent);
 
 	e->deadline = mn_deadline(a, e);
-	if (e->deadline == NEVER) {
-		heap_remove(a, idx);
-	} else if (e->heap_pos == NONE_U32) {
-		a->heap[a->n_heap] = idx;
-		e->heap_pos = a->n_heap++;
-		heap_up(a, e->heap_pos);
-	} else {
-		heap_up(a, e->heap_pos);
-		heap_down(a, e->heap_pos);
-	}
+	if (e->deadline == NEVER)
+		dmm_cp_heap_remove(&a->timers, idx);
+	else
+		dmm_cp_heap_update(&a->timers, idx);
 }
 
 /* ---- creation ----------------------------------------------------------------------------- */
@@ -487,20 +364,14 @@ struct dmm_access *dmm_access_new(const struct dmm_access_config *cfg, int *err)
 		*err = rc;
 		goto fail;
 	}
-	uint32_t slots = 1;
-	while (slots < 2 * cfg->max_mns)
-		slots <<= 1;
-	a->mask = slots - 1;
 	a->ent = calloc(cfg->max_mns, sizeof(*a->ent));
-	a->mac_slots = calloc(slots, sizeof(*a->mac_slots));
-	a->nai_slots = calloc(slots, sizeof(*a->nai_slots));
-	a->heap = calloc(cfg->max_mns, sizeof(*a->heap));
-	if (!a->ent || !a->mac_slots || !a->nai_slots || !a->heap)
+	if (!a->ent || dmm_cp_index_init(&a->by_mac, cfg->max_mns) ||
+	    dmm_cp_index_init(&a->by_nai, cfg->max_mns) ||
+	    dmm_cp_heap_init(&a->timers, a->ent, cfg->max_mns, sizeof(*a->ent),
+			     offsetof(struct mn, deadline), offsetof(struct mn, heap_pos)))
 		goto fail;
-	for (uint32_t i = 0; i < cfg->max_mns; i++) {
-		a->ent[i].heap_pos = NONE_U32;
+	for (uint32_t i = 0; i < cfg->max_mns; i++) /* heap_pos: set by dmm_cp_heap_init */
 		a->ent[i].next_free = i + 1 < cfg->max_mns ? i + 1 : NONE_U32;
-	}
 	a->free_head = 0;
 	*err = 0;
 	return a;
@@ -525,9 +396,9 @@ void dmm_access_free(struct dmm_access *a)
 	free(a->allow);
 	free(a->realm);
 	free(a->ent);
-	free(a->mac_slots);
-	free(a->nai_slots);
-	free(a->heap);
+	dmm_cp_index_fini(&a->by_mac);
+	dmm_cp_index_fini(&a->by_nai);
+	dmm_cp_heap_fini(&a->timers);
 	free(a);
 }
 
@@ -617,7 +488,8 @@ static void ev_dlif(struct dmm_access_actions *out, const struct mn *e, const st
 
 static void arm_next(struct dmm_access *a, struct dmm_access_actions *out)
 {
-	uint64_t at = a->n_heap ? a->ent[a->heap[0]].deadline : NEVER;
+	uint32_t top = dmm_cp_heap_top(&a->timers);
+	uint64_t at = top != DMM_CP_NONE ? a->ent[top].deadline : NEVER;
 
 	if (at == NEVER || at == a->armed_ms)
 		return;
@@ -814,8 +686,8 @@ static struct mn *mn_create(struct dmm_access *a, uint16_t port, const uint8_t *
 	e->last_heard = now;
 	e->mac_hash = mac_hash(a, mac);
 	e->nai_hash = nai_hash(a, nai, len);
-	slot_insert(a, a->mac_slots, idx, e->mac_hash);
-	slot_insert(a, a->nai_slots, idx, e->nai_hash);
+	dmm_cp_index_insert(&a->by_mac, idx, e->mac_hash);
+	dmm_cp_index_insert(&a->by_nai, idx, e->nai_hash);
 	a->count++;
 	return e;
 }
@@ -824,11 +696,9 @@ static void mn_destroy(struct dmm_access *a, struct mn *e)
 {
 	uint32_t idx = (uint32_t)(e - a->ent);
 
-	slot_remove(a, a->mac_slots,
-		    slot_find(a, a->mac_slots, e->mac_hash, ent_match_mac, e->mac, 6));
-	slot_remove(a, a->nai_slots,
-		    slot_find(a, a->nai_slots, e->nai_hash, ent_match_nai, e->nai, e->nai_len));
-	heap_remove(a, idx);
+	dmm_cp_index_remove(&a->by_mac, idx, e->mac_hash);
+	dmm_cp_index_remove(&a->by_nai, idx, e->nai_hash);
+	dmm_cp_heap_remove(&a->timers, idx);
 	free(e->nai);
 	free(e->dl);
 	memset(e, 0, sizeof(*e));
@@ -904,11 +774,10 @@ static struct mn *evidence(struct dmm_access *a, uint64_t now, struct dmm_access
 		 * MAC: the same MN with a new interface address. Re-key it. */
 		e = find_nai(a, nai);
 		uint32_t idx = (uint32_t)(e - a->ent);
-		slot_remove(a, a->mac_slots,
-			    slot_find(a, a->mac_slots, e->mac_hash, ent_match_mac, e->mac, 6));
+		dmm_cp_index_remove(&a->by_mac, idx, e->mac_hash);
 		memcpy(e->mac, mac, 6);
 		e->mac_hash = mac_hash(a, mac);
-		slot_insert(a, a->mac_slots, idx, e->mac_hash);
+		dmm_cp_index_insert(&a->by_mac, idx, e->mac_hash);
 		e->port = (uint16_t)(port + 1); /* force the repeated ATTACH with the new MAC */
 		heard(a, out, e, port, now);
 		learn_lla(e, src);
@@ -1446,8 +1315,9 @@ int dmm_access_tick(struct dmm_access *a, uint64_t now_ms, struct dmm_access_act
 		return -EINVAL;
 	out->n = 0;
 	a->armed_ms = 0; /* the timer fired: whatever comes next must be armed again */
-	while (a->n_heap && a->ent[a->heap[0]].deadline <= now_ms) {
-		struct mn *e = &a->ent[a->heap[0]];
+	for (uint32_t top; (top = dmm_cp_heap_top(&a->timers)) != DMM_CP_NONE &&
+			   a->ent[top].deadline <= now_ms;) {
+		struct mn *e = &a->ent[top];
 		if (ROOM(out) < need(e) + 1) {
 			struct dmm_access_action *x = push(out, DMM_ACCESS_ACT_ARM, NULL);
 			x->at_ms = now_ms;

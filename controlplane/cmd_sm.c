@@ -19,7 +19,8 @@
  * Lookups hash the NAI (seeded FNV-1a 64), probe linearly comparing a 32-bit tag first, and
  * never allocate; deletion is by backward shift (no tombstones). Timers: one binary min-heap of
  * entries keyed by each entry's earliest deadline (expiry, deletion, relay timeout,
- * retransmission of a forwarded PBU).
+ * retransmission of a forwarded PBU). Index and heap: cp_util.h, shared with the MAAR and
+ * access machines.
  */
 #include "cmd_sm.h"
 
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cp_util.h"
 #include "dmm_log.h"
 
 #define NONE_U32 UINT32_MAX
@@ -97,11 +99,6 @@ struct bce {
 	uint8_t att;	/* Access Technology Type of the last accepted PBU (expiry notices) */
 };
 
-struct slot {
-	uint32_t idx1; /* entry index + 1; 0 = empty */
-	uint32_t hash;
-};
-
 /* MAX_UPDATE_RATE pacing (RFC 8885 §3.2, §3.6, §6): per destination peer, the times of the last
  * max_update_rate PBUs scheduled to it (a ring, oldest at head, 0 = unused). A PBU may go at
  * max(now, oldest + 1 s), so no 1-second window ever holds more than the rate. */
@@ -135,15 +132,13 @@ struct dmm_cmd {
 	struct bce *ent;
 	uint32_t free_head;
 	uint32_t count;
-	uint32_t hwm;	     /* entries at index >= hwm have never been used (dmm_cmd_foreach) */
-	struct slot *slots;  /* by MN-ID */
-	struct slot *pslots; /* by current HNP (155 for another MN's prefix) */
-	uint32_t mask;
-	uint32_t *heap;
-	uint32_t n_heap;
-	uint64_t armed_ms;	/* last ARM emitted, 0 = none */
-	struct peer_rate *rate; /* parallel to peers */
-	struct deferred **dq;	/* min-heap of paced PBUs */
+	uint32_t hwm; /* entries at index >= hwm have never been used (dmm_cmd_foreach) */
+	struct dmm_cp_index by_nai; /* by MN-ID */
+	struct dmm_cp_index by_hnp; /* by current HNP (155 for another MN's prefix) */
+	struct dmm_cp_heap timers;  /* entries by deadline_ms */
+	uint64_t armed_ms;	    /* last ARM emitted, 0 = none */
+	struct peer_rate *rate;	    /* parallel to peers */
+	struct deferred **dq;	    /* min-heap of paced PBUs */
 	uint32_t n_dq, cap_dq;
 	uint64_t dq_order;
 	uint64_t fan_ids; /* last struct fanout.id given out */
@@ -253,82 +248,36 @@ static int subs_load(struct dmm_cmd *c, const struct dmm_cmd_config *cfg)
 	return 0;
 }
 
-/* ---- binding cache: index --------------------------------------------------------------- */
+/* ---- binding cache: index (controlplane/cp_util.h) -------------------------------------- */
 
 static uint32_t nai_hash(const struct dmm_cmd *c, const char *s, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ull ^ c->cfg.hash_seed;
+	uint64_t h = dmm_cp_fnv1a(DMM_CP_FNV_OFFSET ^ c->cfg.hash_seed, s, len);
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= (uint8_t)s[i];
-		h *= 0x100000001b3ull;
-	}
 	h ^= h >> 29; /* FNV's low bits are weak; fold the high ones in for the mask */
 	return (uint32_t)(h ^ (h >> 32));
 }
 
-/* Slot holding nai, or NONE_U32. */
-static uint32_t slot_find(const struct dmm_cmd *c, const char *nai, size_t len, uint32_t h)
-{
-	for (uint32_t i = h & c->mask;; i = (i + 1) & c->mask) {
-		const struct slot *s = &c->slots[i];
-		if (!s->idx1)
-			return NONE_U32;
-		if (s->hash == h) {
-			const struct bce *e = &c->ent[s->idx1 - 1];
-			if (e->nai_len == len && memcmp(e->nai, nai, len) == 0)
-				return i;
-		}
-	}
-}
-
 static struct bce *bce_find(const struct dmm_cmd *c, const char *nai, size_t len)
 {
-	uint32_t i = slot_find(c, nai, len, nai_hash(c, nai, len));
+	uint32_t h = nai_hash(c, nai, len);
 
-	return i == NONE_U32 ? NULL : &c->ent[c->slots[i].idx1 - 1];
-}
-
-static void slot_insert(struct slot *t, uint32_t mask, uint32_t idx, uint32_t h)
-{
-	uint32_t i = h & mask;
-
-	while (t[i].idx1)
-		i = (i + 1) & mask;
-	t[i] = (struct slot){.idx1 = idx + 1, .hash = h};
-}
-
-/* Backward-shift deletion keeps every probe chain unbroken without tombstones. */
-static void slot_remove(struct slot *t, uint32_t mask, uint32_t i)
-{
-	uint32_t j = i;
-
-	for (;;) {
-		j = (j + 1) & mask;
-		if (!t[j].idx1)
-			break;
-		uint32_t k = t[j].hash & mask; /* home of the entry at j */
-		bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
-		if (stays)
-			continue;
-		t[i] = t[j];
-		i = j;
+	for (uint32_t cur = dmm_cp_index_home(&c->by_nai, h), i;
+	     (i = dmm_cp_index_next(&c->by_nai, h, &cur)) != DMM_CP_NONE;) {
+		struct bce *e = &c->ent[i];
+		if (e->nai_len == len && memcmp(e->nai, nai, len) == 0)
+			return e;
 	}
-	t[i] = (struct slot){0};
+	return NULL;
 }
 
 /* The HNP index: every BCE's current HNP (RFC 5213 §5.3.1: a prefix that matches a BCE of
  * another MN gets 155). Prefixes anchored at P-MAARs are not indexed. */
 static uint32_t pfx_hash(const struct dmm_cmd *c, const struct dmm_prefix *p)
 {
-	uint64_t h = 0xcbf29ce484222325ull ^ c->cfg.hash_seed;
+	uint64_t h = dmm_cp_fnv1a(DMM_CP_FNV_OFFSET ^ c->cfg.hash_seed, p->addr.a, DMM_IP6_LEN);
 
-	for (int i = 0; i < DMM_IP6_LEN; i++) {
-		h ^= p->addr.a[i];
-		h *= 0x100000001b3ull;
-	}
-	h ^= p->len;
-	h *= 0x100000001b3ull;
+	h = dmm_cp_fnv1a(h, &p->len, 1);
 	h ^= h >> 29;
 	return (uint32_t)(h ^ (h >> 32));
 }
@@ -342,90 +291,22 @@ static struct bce *pfx_find(const struct dmm_cmd *c, const struct dmm_prefix *p)
 {
 	uint32_t h = pfx_hash(c, p);
 
-	for (uint32_t i = h & c->mask;; i = (i + 1) & c->mask) {
-		const struct slot *s = &c->pslots[i];
-		if (!s->idx1)
-			return NULL;
-		if (s->hash == h && pfx_eq(&c->ent[s->idx1 - 1].hnp, p))
-			return &c->ent[s->idx1 - 1];
-	}
+	for (uint32_t cur = dmm_cp_index_home(&c->by_hnp, h), i;
+	     (i = dmm_cp_index_next(&c->by_hnp, h, &cur)) != DMM_CP_NONE;)
+		if (pfx_eq(&c->ent[i].hnp, p))
+			return &c->ent[i];
+	return NULL;
 }
 
 static void pfx_index(struct dmm_cmd *c, struct bce *e)
 {
-	slot_insert(c->pslots, c->mask, (uint32_t)(e - c->ent), pfx_hash(c, &e->hnp));
+	dmm_cp_index_insert(&c->by_hnp, (uint32_t)(e - c->ent), pfx_hash(c, &e->hnp));
 }
 
 static void pfx_unindex(struct dmm_cmd *c, struct bce *e)
 {
-	uint32_t h = pfx_hash(c, &e->hnp), idx1 = (uint32_t)(e - c->ent) + 1;
-
-	for (uint32_t i = h & c->mask;; i = (i + 1) & c->mask) {
-		if (!c->pslots[i].idx1)
-			return; /* not indexed */
-		if (c->pslots[i].idx1 == idx1) {
-			slot_remove(c->pslots, c->mask, i);
-			return;
-		}
-	}
-}
-
-/* ---- timer heap ------------------------------------------------------------------------- */
-
-static void heap_set(struct dmm_cmd *c, uint32_t pos, uint32_t idx)
-{
-	c->heap[pos] = idx;
-	c->ent[idx].heap_pos = pos;
-}
-
-static void heap_up(struct dmm_cmd *c, uint32_t pos)
-{
-	uint32_t idx = c->heap[pos];
-	uint64_t d = c->ent[idx].deadline_ms;
-
-	while (pos > 0) {
-		uint32_t p = (pos - 1) / 2;
-		if (c->ent[c->heap[p]].deadline_ms <= d)
-			break;
-		heap_set(c, pos, c->heap[p]);
-		pos = p;
-	}
-	heap_set(c, pos, idx);
-}
-
-static void heap_down(struct dmm_cmd *c, uint32_t pos)
-{
-	uint32_t idx = c->heap[pos];
-	uint64_t d = c->ent[idx].deadline_ms;
-
-	for (;;) {
-		uint32_t l = 2 * pos + 1, m = pos;
-		uint64_t md = d;
-		if (l < c->n_heap && c->ent[c->heap[l]].deadline_ms < md)
-			m = l, md = c->ent[c->heap[l]].deadline_ms;
-		if (l + 1 < c->n_heap && c->ent[c->heap[l + 1]].deadline_ms < md)
-			m = l + 1;
-		if (m == pos)
-			break;
-		heap_set(c, pos, c->heap[m]);
-		pos = m;
-	}
-	heap_set(c, pos, idx);
-}
-
-static void heap_remove(struct dmm_cmd *c, uint32_t idx)
-{
-	uint32_t pos = c->ent[idx].heap_pos;
-
-	if (pos == NONE_U32)
-		return;
-	c->ent[idx].heap_pos = NONE_U32;
-	uint32_t last = c->heap[--c->n_heap];
-	if (pos == c->n_heap)
-		return;
-	heap_set(c, pos, last);
-	heap_up(c, pos);
-	heap_down(c, c->ent[last].heap_pos);
+	/* Reports false when the entry was not indexed (no HNP recorded yet): nothing to do. */
+	dmm_cp_index_remove(&c->by_hnp, (uint32_t)(e - c->ent), pfx_hash(c, &e->hnp));
 }
 
 static bool fan_all_answered(const struct fanout *f);
@@ -456,14 +337,7 @@ static void bce_rearm(struct dmm_cmd *c, struct bce *e)
 	uint32_t idx = (uint32_t)(e - c->ent);
 
 	e->deadline_ms = bce_deadline(e);
-	if (e->heap_pos == NONE_U32) {
-		c->heap[c->n_heap] = idx;
-		e->heap_pos = c->n_heap++;
-		heap_up(c, e->heap_pos);
-	} else {
-		heap_up(c, e->heap_pos);
-		heap_down(c, e->heap_pos);
-	}
+	dmm_cp_heap_update(&c->timers, idx);
 }
 
 /* ---- entries ---------------------------------------------------------------------------- */
@@ -490,7 +364,7 @@ static struct bce *bce_create(struct dmm_cmd *c, const char *nai, size_t len)
 	e->heap_pos = NONE_U32;
 	e->next_free = NONE_U32;
 	e->state = DMM_CMD_BCE_ACTIVE;
-	slot_insert(c->slots, c->mask, idx, e->hash);
+	dmm_cp_index_insert(&c->by_nai, idx, e->hash);
 	c->count++;
 	return e;
 }
@@ -499,9 +373,9 @@ static void bce_destroy(struct dmm_cmd *c, struct bce *e)
 {
 	uint32_t idx = (uint32_t)(e - c->ent);
 
-	slot_remove(c->slots, c->mask, slot_find(c, e->nai, e->nai_len, e->hash));
+	dmm_cp_index_remove(&c->by_nai, idx, e->hash);
 	pfx_unindex(c, e);
-	heap_remove(c, idx);
+	dmm_cp_heap_remove(&c->timers, idx);
 	free(e->nai);
 	free(e->pm);
 	free(e->fan);
@@ -561,18 +435,15 @@ struct dmm_cmd *dmm_cmd_new(const struct dmm_cmd_config *cfg, int *err)
 	if (!c)
 		return NULL;
 	c->cfg = *cfg;
-	uint64_t size = 1;
-	while (size < 2ull * cfg->max_mns)
-		size <<= 1;
-	c->mask = (uint32_t)(size - 1);
 	c->peers = calloc(cfg->n_peers ? cfg->n_peers : 1, sizeof(*c->peers));
 	c->ent = calloc(cfg->max_mns, sizeof(*c->ent));
-	c->slots = calloc(size, sizeof(*c->slots));
-	c->pslots = calloc(size, sizeof(*c->pslots));
-	c->heap = calloc(cfg->max_mns, sizeof(*c->heap));
 	c->rate = calloc(cfg->n_peers ? cfg->n_peers : 1, sizeof(*c->rate));
 	c->pools = calloc(n_pool ? n_pool : 1, sizeof(*c->pools));
-	if (!c->peers || !c->ent || !c->slots || !c->pslots || !c->heap || !c->rate || !c->pools) {
+	if (!c->peers || !c->ent || !c->rate || !c->pools ||
+	    dmm_cp_index_init(&c->by_nai, cfg->max_mns) ||
+	    dmm_cp_index_init(&c->by_hnp, cfg->max_mns) ||
+	    dmm_cp_heap_init(&c->timers, c->ent, cfg->max_mns, sizeof(*c->ent),
+			     offsetof(struct bce, deadline_ms), offsetof(struct bce, heap_pos))) {
 		dmm_cmd_free(c);
 		return NULL;
 	}
@@ -595,10 +466,8 @@ struct dmm_cmd *dmm_cmd_new(const struct dmm_cmd_config *cfg, int *err)
 	}
 	c->cfg.allow = c->cfg.proxy_disabled = NULL; /* copied into c->subs */
 	/* The free list links the pool in order; entries are zero (state 0) until used. */
-	for (uint32_t i = 0; i < cfg->max_mns; i++) {
+	for (uint32_t i = 0; i < cfg->max_mns; i++) /* heap_pos: set by dmm_cp_heap_init */
 		c->ent[i].next_free = i + 1 < cfg->max_mns ? i + 1 : NONE_U32;
-		c->ent[i].heap_pos = NONE_U32;
-	}
 	c->free_head = 0;
 	*err = 0;
 	return c;
@@ -627,9 +496,9 @@ void dmm_cmd_free(struct dmm_cmd *c)
 	free(c->peers);
 	free(c->pools);
 	free(c->ent);
-	free(c->slots);
-	free(c->pslots);
-	free(c->heap);
+	dmm_cp_index_fini(&c->by_nai);
+	dmm_cp_index_fini(&c->by_hnp);
+	dmm_cp_heap_fini(&c->timers);
 	free(c);
 }
 
@@ -947,7 +816,8 @@ static void arm(struct dmm_cmd *c, struct dmm_cmd_actions *out, uint64_t at)
 
 static void arm_next(struct dmm_cmd *c, struct dmm_cmd_actions *out)
 {
-	uint64_t at = c->n_heap ? c->ent[c->heap[0]].deadline_ms : NEVER;
+	uint32_t top = dmm_cp_heap_top(&c->timers);
+	uint64_t at = top != DMM_CP_NONE ? c->ent[top].deadline_ms : NEVER;
 
 	if (c->n_dq && c->dq[0]->due_ms < at)
 		at = c->dq[0]->due_ms;
@@ -1661,8 +1531,9 @@ int dmm_cmd_tick(struct dmm_cmd *c, uint64_t now_ms, struct dmm_cmd_actions *out
 		}
 		free(d);
 	}
-	while (c->n_heap && c->ent[c->heap[0]].deadline_ms <= now_ms) {
-		struct bce *e = &c->ent[c->heap[0]];
+	for (uint32_t top; (top = dmm_cp_heap_top(&c->timers)) != DMM_CP_NONE &&
+			   c->ent[top].deadline_ms <= now_ms;) {
+		struct bce *e = &c->ent[top];
 		struct fanout *f = e->fan;
 		bool expiring = e->state == DMM_CMD_BCE_ACTIVE && e->expire_ms <= now_ms;
 		if (expiring && e->n_pmaar) {

@@ -2,11 +2,11 @@
 /* MAAR state machine (RFC 8885 §3 with the RFC 5213 §6.9 MAG rules). See maar_sm.h and the MAAR
  * section of controlplane/README.md; each choice is also marked "[Gn]" / "[choice]" here.
  *
- * Layout (same scheme as cmd_sm.c): an entry pool allocated once for cfg.max_mns sessions, an
- * open-addressing NAI index (8-byte slots {entry + 1, 32-bit hash tag}, table >= 2 * max_mns,
- * linear probing, backward-shift deletion), and one binary min-heap of sessions keyed by each
- * session's earliest deadline. The NAI is malloc'd at session creation, the remote-anchor array
- * at the first remote anchor; lookups never allocate.
+ * Layout (same scheme as cmd_sm.c, index and heap from cp_util.h): an entry pool allocated
+ * once for cfg.max_mns sessions, an open-addressing NAI index (8-byte slots {entry + 1, 32-bit
+ * hash tag}, table >= 2 * max_mns, linear probing, backward-shift deletion), and one binary
+ * min-heap of sessions keyed by each session's earliest deadline. The NAI is malloc'd at
+ * session creation, the remote-anchor array at the first remote anchor; lookups never allocate.
  *
  * Around them: the prefix pool (/64s numbered 0..total-1 across the configured pool prefixes,
  * handed out lowest never-used first, released ones kept in a min-heap so the lowest free is
@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cp_util.h"
 
 #define NONE_U32 UINT32_MAX
 #define NEVER	 UINT64_MAX
@@ -93,11 +95,6 @@ struct sess {
 	} pend;
 };
 
-struct slot {
-	uint32_t idx1; /* entry index + 1; 0 = empty */
-	uint32_t hash;
-};
-
 struct peer {
 	struct dmm_ip6 addr;
 	uint32_t refs;
@@ -143,10 +140,8 @@ struct dmm_maar {
 	uint64_t rel_head, rel_n, rel_cap;
 	struct sess *ent;
 	uint32_t free_head, count, hwm;
-	struct slot *slots;
-	uint32_t mask;
-	uint32_t *heap;
-	uint32_t n_heap;
+	struct dmm_cp_index by_nai;
+	struct dmm_cp_heap timers; /* sessions by deadline_ms */
 	struct peer *ptab;
 	uint32_t n_ptab;
 	struct limiter lim;
@@ -232,17 +227,6 @@ static bool peer_allowed(const struct dmm_maar *m, const struct dmm_ip6 *a)
 
 /* ---- DLIF identity ------------------------------------------------------------------------ */
 
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 /* RFC 8885 §3.7 leaves the DLIF identity to "other means". Every MAAR must derive the same one
  * for (anchor, MN) without talking to anyone, so it is a fixed function: FNV-1a 64 with a fixed
  * (not per-MAAR) seed over the anchor's 16 octets and the NAI; MAC 02:h1:h2:h3:h4:h5 (locally
@@ -252,8 +236,8 @@ void dmm_maar_dlif_derive(const struct dmm_ip6 *anchor, const char *nai, struct 
 	uint64_t h = 0xcbf29ce484222325ull ^ 0x646d6d2d646c6966ull; /* "dmm-dlif" */
 	struct dmm_mac mac;
 
-	h = fnv1a(h, anchor->a, DMM_IP6_LEN);
-	h = fnv1a(h, nai, strlen(nai));
+	h = dmm_cp_fnv1a(h, anchor->a, DMM_IP6_LEN);
+	h = dmm_cp_fnv1a(h, nai, strlen(nai));
 	h ^= h >> 31; /* FNV's low octets are weak: fold the high half in */
 	mac.a[0] = 0x02;
 	for (int i = 1; i < 6; i++)
@@ -262,120 +246,27 @@ void dmm_maar_dlif_derive(const struct dmm_ip6 *anchor, const char *nai, struct 
 	dmm_ip6_linklocal_from_mac(&mac, &out->lla);
 }
 
-/* ---- NAI index (as cmd_sm.c) ------------------------------------------------------------ */
+/* ---- NAI index (controlplane/cp_util.h) ------------------------------------------------- */
 
 static uint32_t nai_hash(const struct dmm_maar *m, const char *s, size_t len)
 {
-	uint64_t h = fnv1a(0xcbf29ce484222325ull ^ m->cfg.hash_seed, s, len);
+	uint64_t h = dmm_cp_fnv1a(DMM_CP_FNV_OFFSET ^ m->cfg.hash_seed, s, len);
 
 	h ^= h >> 29;
 	return (uint32_t)(h ^ (h >> 32));
 }
 
-static uint32_t slot_find(const struct dmm_maar *m, const char *nai, size_t len, uint32_t h)
-{
-	for (uint32_t i = h & m->mask;; i = (i + 1) & m->mask) {
-		const struct slot *s = &m->slots[i];
-		if (!s->idx1)
-			return NONE_U32;
-		if (s->hash == h) {
-			const struct sess *e = &m->ent[s->idx1 - 1];
-			if (e->nai_len == len && memcmp(e->nai, nai, len) == 0)
-				return i;
-		}
-	}
-}
-
 static struct sess *sess_find(const struct dmm_maar *m, const char *nai, size_t len)
 {
-	uint32_t i = slot_find(m, nai, len, nai_hash(m, nai, len));
+	uint32_t h = nai_hash(m, nai, len);
 
-	return i == NONE_U32 ? NULL : &m->ent[m->slots[i].idx1 - 1];
-}
-
-static void slot_insert(struct dmm_maar *m, uint32_t idx, uint32_t h)
-{
-	uint32_t i = h & m->mask;
-
-	while (m->slots[i].idx1)
-		i = (i + 1) & m->mask;
-	m->slots[i] = (struct slot){.idx1 = idx + 1, .hash = h};
-}
-
-static void slot_remove(struct dmm_maar *m, uint32_t i)
-{
-	uint32_t j = i;
-
-	for (;;) {
-		j = (j + 1) & m->mask;
-		if (!m->slots[j].idx1)
-			break;
-		uint32_t k = m->slots[j].hash & m->mask;
-		bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
-		if (stays)
-			continue;
-		m->slots[i] = m->slots[j];
-		i = j;
+	for (uint32_t cur = dmm_cp_index_home(&m->by_nai, h), i;
+	     (i = dmm_cp_index_next(&m->by_nai, h, &cur)) != DMM_CP_NONE;) {
+		struct sess *e = &m->ent[i];
+		if (e->nai_len == len && memcmp(e->nai, nai, len) == 0)
+			return e;
 	}
-	m->slots[i] = (struct slot){0};
-}
-
-/* ---- timer heap --------------------------------------------------------------------------- */
-
-static void heap_set(struct dmm_maar *m, uint32_t pos, uint32_t idx)
-{
-	m->heap[pos] = idx;
-	m->ent[idx].heap_pos = pos;
-}
-
-static void heap_up(struct dmm_maar *m, uint32_t pos)
-{
-	uint32_t idx = m->heap[pos];
-	uint64_t d = m->ent[idx].deadline_ms;
-
-	while (pos > 0) {
-		uint32_t p = (pos - 1) / 2;
-		if (m->ent[m->heap[p]].deadline_ms <= d)
-			break;
-		heap_set(m, pos, m->heap[p]);
-		pos = p;
-	}
-	heap_set(m, pos, idx);
-}
-
-static void heap_down(struct dmm_maar *m, uint32_t pos)
-{
-	uint32_t idx = m->heap[pos];
-	uint64_t d = m->ent[idx].deadline_ms;
-
-	for (;;) {
-		uint32_t l = 2 * pos + 1, c = pos;
-		uint64_t cd = d;
-		if (l < m->n_heap && m->ent[m->heap[l]].deadline_ms < cd)
-			c = l, cd = m->ent[m->heap[l]].deadline_ms;
-		if (l + 1 < m->n_heap && m->ent[m->heap[l + 1]].deadline_ms < cd)
-			c = l + 1;
-		if (c == pos)
-			break;
-		heap_set(m, pos, m->heap[c]);
-		pos = c;
-	}
-	heap_set(m, pos, idx);
-}
-
-static void heap_remove(struct dmm_maar *m, uint32_t idx)
-{
-	uint32_t pos = m->ent[idx].heap_pos;
-
-	if (pos == NONE_U32)
-		return;
-	m->ent[idx].heap_pos = NONE_U32;
-	uint32_t last = m->heap[--m->n_heap];
-	if (pos == m->n_heap)
-		return;
-	heap_set(m, pos, last);
-	heap_up(m, pos);
-	heap_down(m, m->ent[last].heap_pos);
+	return NULL;
 }
 
 static void dmin(uint64_t *d, uint64_t t)
@@ -421,16 +312,10 @@ static void sess_rearm(struct dmm_maar *m, struct sess *s)
 	uint32_t idx = (uint32_t)(s - m->ent);
 
 	s->deadline_ms = sess_deadline(s);
-	if (s->deadline_ms == NEVER) {
-		heap_remove(m, idx);
-	} else if (s->heap_pos == NONE_U32) {
-		m->heap[m->n_heap] = idx;
-		s->heap_pos = m->n_heap++;
-		heap_up(m, s->heap_pos);
-	} else {
-		heap_up(m, s->heap_pos);
-		heap_down(m, s->heap_pos);
-	}
+	if (s->deadline_ms == NEVER)
+		dmm_cp_heap_remove(&m->timers, idx);
+	else
+		dmm_cp_heap_update(&m->timers, idx);
 }
 
 /* ---- prefix pool -------------------------------------------------------------------------- */
@@ -633,16 +518,12 @@ struct dmm_maar *dmm_maar_new(const struct dmm_maar_config *cfg, int *err)
 	if (!m)
 		return NULL;
 	m->cfg = *cfg;
-	uint64_t size = 1;
-	while (size < 2ull * cfg->max_mns)
-		size <<= 1;
-	m->mask = (uint32_t)(size - 1);
 	m->peers = calloc(cfg->n_peers ? cfg->n_peers : 1, sizeof(*m->peers));
 	m->ent = calloc(cfg->max_mns, sizeof(*m->ent));
-	m->slots = calloc(size, sizeof(*m->slots));
-	m->heap = calloc(cfg->max_mns, sizeof(*m->heap));
 	m->ptab = calloc(PEER_SLOTS, sizeof(*m->ptab));
-	if (!m->peers || !m->ent || !m->slots || !m->heap || !m->ptab) {
+	if (!m->peers || !m->ent || !m->ptab || dmm_cp_index_init(&m->by_nai, cfg->max_mns) ||
+	    dmm_cp_heap_init(&m->timers, m->ent, cfg->max_mns, sizeof(*m->ent),
+			     offsetof(struct sess, deadline_ms), offsetof(struct sess, heap_pos))) {
 		dmm_maar_free(m);
 		return NULL;
 	}
@@ -660,10 +541,8 @@ struct dmm_maar *dmm_maar_new(const struct dmm_maar_config *cfg, int *err)
 		m->pool[i] = (struct pool_pfx){.p = cfg->pool[i], .n64 = n, .base = m->pool_total};
 		m->pool_total += n;
 	}
-	for (uint32_t i = 0; i < cfg->max_mns; i++) {
+	for (uint32_t i = 0; i < cfg->max_mns; i++) /* heap_pos: set by dmm_cp_heap_init */
 		m->ent[i].next_free = i + 1 < cfg->max_mns ? i + 1 : NONE_U32;
-		m->ent[i].heap_pos = NONE_U32;
-	}
 	*err = 0;
 	return m;
 }
@@ -684,8 +563,8 @@ void dmm_maar_free(struct dmm_maar *m)
 	free(m->ptab);
 	free(m->peers);
 	free(m->ent);
-	free(m->slots);
-	free(m->heap);
+	dmm_cp_index_fini(&m->by_nai);
+	dmm_cp_heap_fini(&m->timers);
 	free(m);
 }
 
@@ -709,7 +588,7 @@ static struct sess *sess_create(struct dmm_maar *m, const char *nai, size_t len)
 	s->hash = nai_hash(m, nai, len);
 	s->heap_pos = NONE_U32;
 	s->next_free = NONE_U32;
-	slot_insert(m, idx, s->hash);
+	dmm_cp_index_insert(&m->by_nai, idx, s->hash);
 	m->count++;
 	return s;
 }
@@ -720,8 +599,8 @@ static void sess_destroy(struct dmm_maar *m, uint64_t now, struct sess *s, bool 
 	uint32_t idx = (uint32_t)(s - m->ent);
 
 	pool_release(m, now, s->pool_g, delayed_release);
-	slot_remove(m, slot_find(m, s->nai, s->nai_len, s->hash));
-	heap_remove(m, idx);
+	dmm_cp_index_remove(&m->by_nai, idx, s->hash);
+	dmm_cp_heap_remove(&m->timers, idx);
 	free(s->nai);
 	free(s->rem);
 	memset(s, 0, sizeof(*s));
@@ -785,7 +664,7 @@ static void tun_ref(struct dmm_maar *m, struct dmm_maar_actions *out, const stru
 /* The peer entry for addr, created if need be; NULL when the table is full. */
 static struct peer *peer_get(struct dmm_maar *m, const struct dmm_ip6 *addr, bool create)
 {
-	uint32_t h = (uint32_t)fnv1a(0xcbf29ce484222325ull, addr->a, DMM_IP6_LEN);
+	uint32_t h = (uint32_t)dmm_cp_fnv1a(DMM_CP_FNV_OFFSET, addr->a, DMM_IP6_LEN);
 
 	for (uint32_t n = 0, i = h % PEER_SLOTS; n < PEER_SLOTS; n++, i = (i + 1) % PEER_SLOTS) {
 		struct peer *p = &m->ptab[i];
@@ -1204,7 +1083,8 @@ static void drain(struct dmm_maar *m, struct dmm_maar_actions *out, uint64_t now
 /* The next time something is due: a session deadline, a queued PBU, a prefix release. */
 static void arm_next(struct dmm_maar *m, struct dmm_maar_actions *out, uint64_t now)
 {
-	uint64_t at = m->n_heap ? m->ent[m->heap[0]].deadline_ms : NEVER;
+	uint32_t top = dmm_cp_heap_top(&m->timers);
+	uint64_t at = top != DMM_CP_NONE ? m->ent[top].deadline_ms : NEVER;
 	const struct limiter *l = &m->lim;
 
 	if (l->q_n) {
@@ -2148,8 +2028,9 @@ int dmm_maar_tick(struct dmm_maar *m, uint64_t now_ms, struct dmm_maar_actions *
 		return -EINVAL;
 	out->n = 0;
 	pool_tick(m, now_ms);
-	while (m->n_heap && m->ent[m->heap[0]].deadline_ms <= now_ms) {
-		struct sess *s = &m->ent[m->heap[0]];
+	for (uint32_t top; (top = dmm_cp_heap_top(&m->timers)) != DMM_CP_NONE &&
+			   m->ent[top].deadline_ms <= now_ms;) {
+		struct sess *s = &m->ent[top];
 		if (ROOM(out) < act_need(s) + 2) {
 			m->armed_ms = 0; /* force the ARM */
 			arm(m, out, now_ms);
@@ -2159,7 +2040,7 @@ int dmm_maar_tick(struct dmm_maar *m, uint64_t now_ms, struct dmm_maar_actions *
 		if (s->state && s->deadline_ms <= now_ms) {
 			/* a deadline that did not move (a bug): drop it rather than spin */
 			s->deadline_ms = NEVER;
-			heap_remove(m, (uint32_t)(s - m->ent));
+			dmm_cp_heap_remove(&m->timers, (uint32_t)(s - m->ent));
 		}
 	}
 	drain(m, out, now_ms, 1);
