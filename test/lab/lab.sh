@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
-# The lab domain (issue 4 item 6), sourced by roam_e2e.sh, demo.sh and bench.sh (bash).
+# The lab domain (issue 4 item 6), sourced by roam_e2e.sh, demo.sh and
+# ../netns/sig_e2e.sh (bash).
 # Builds on ../netns/lib.sh (namespaces, veths without offloads, dmm-maar start/stop,
 # telemetry, teardown on EXIT/INT/TERM).
 #
@@ -29,7 +30,13 @@
 #
 # Caller: set MAAR, CMD, DMMCTL (paths), source this file, call labx_init, then
 # labx_topology [N_MN] and labx_start MODE. Teardown is automatic (lib.sh's lab_cleanup on
-# EXIT, INT, TERM, plus this file's background jobs).
+# EXIT, INT, TERM, plus this file's background jobs). An e2e script may instead call
+# labx_args "$@" first (its command line DMM_MAAR DMM_CMD DMMCTL [MODE...]).
+#
+# LABX_ACC_MAC (empty by default: MAAR N's access port is 02:dd:00:0N:00:0a) gives every
+# MAAR's access port the same MAC, the fixed MAG link-layer address of RFC 5213 §6.9.3:
+# sig_e2e.sh's MN has static addresses and a static default router (that port's link-local),
+# which must stay valid at every MAAR.
 # shellcheck disable=SC2034 # constants are used by the sourcing scripts
 
 LABX_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -53,6 +60,7 @@ LABX_NUD_RETRANS_MS=${LABX_NUD_RETRANS_MS:-500}
 LABX_NUD_PROBES=${LABX_NUD_PROBES:-3}
 LABX_RA_MIN_DELAY_MS=${LABX_RA_MIN_DELAY_MS:-1000}
 LABX_LIFETIME_S=${LABX_LIFETIME_S:-120}
+LABX_ACC_MAC=${LABX_ACC_MAC:-}
 LABX_BG=() # background jobs of the caller's shell (not in a namespace): killed at exit
 CMD_PID=
 LABX_MODE=
@@ -89,6 +97,29 @@ labx_init() {
 	declare -gA MN_AT=([1]=0 [2]=0) # where each MN is plugged (0: nowhere)
 }
 
+# labx_args DMM_MAAR DMM_CMD DMMCTL [MODE...]: the e2e scripts' command line. Sets MAAR, CMD,
+# DMMCTL and MODES (default: every CMD mode). Exits 2 on a usage error, 77 (meson: skipped)
+# without root or a tool, 1 when a path is not an executable.
+labx_args() {
+	local rc=0 b
+	MAAR=${1:-} CMD=${2:-} DMMCTL=${3:-}
+	if [ -z "$MAAR" ] || [ -z "$CMD" ] || [ -z "$DMMCTL" ]; then
+		echo "usage: $0 DMM_MAAR DMM_CMD DMMCTL [relay|locator|proxy ...]" >&2
+		exit 2
+	fi
+	shift 3
+	MODES=("$@")
+	[ $# -gt 0 ] || MODES=(relay locator proxy)
+	lab_require || rc=$?
+	if [ "$rc" != 0 ]; then
+		echo "SKIP: $([ "$rc" = 1 ] && echo "needs root" || echo "tools missing")" >&2
+		exit 77
+	fi
+	for b in "$MAAR" "$CMD" "$DMMCTL"; do
+		[ -x "$b" ] || lab_die "$b: not an executable"
+	done
+}
+
 # labx_topology [N_MN]: namespaces, links, bridges, router, CN; N_MN (1 or 2) MNs, unplugged
 # and down. labx_mn_boot brings an MN up on a MAAR's access bridge.
 labx_topology() {
@@ -104,7 +135,8 @@ labx_topology() {
 	for i in 1 2 3; do
 		ns=${NS_M[$i]}
 		lab_veth "$ns" core0 "02:dd:00:0$i:00:0c" "$NS_CORE" "p$i" "02:dd:00:0f:00:0$i"
-		lab_veth "$ns" acc0 "02:dd:00:0$i:00:0a" "$NS_ACC" "a$i" "02:dd:00:0e:00:0$i"
+		lab_veth "$ns" acc0 "${LABX_ACC_MAC:-02:dd:00:0$i:00:0a}" "$NS_ACC" "a$i" \
+			"02:dd:00:0e:00:0$i"
 		lab_dpdk_link "$ns" core0
 		lab_dpdk_link "$ns" acc0
 		ip -n "$NS_ACC" link add "brA$i" type bridge mcast_snooping 0 stp_state 0
@@ -196,25 +228,21 @@ control_socket: $LAB_TMP/cmd.sock
 EOF
 }
 
-# labx_start MODE: dmm-cmd and three dmm-maar in that CMD mode; waits until all run and
-# each MAAR resolved its gateway (the router) by NDP.
-labx_start() {
-	local mode=$1 i
-	LABX_MODE=$mode
-	labx_cmd_config "$mode" >"$LAB_TMP/cmd-$mode.yaml"
+# labx_cmd_start MODE: dmm-cmd in that mode, in the background (CMD_PID); its log is appended
+# to $LAB_TMP/cmd.log, so a restarted CMD (sig_e2e.sh) keeps the first run's lines.
+labx_cmd_start() {
+	labx_cmd_config "$1" >"$LAB_TMP/cmd-$1.yaml"
 	rm -f "$LAB_TMP/cmd.sock"
 	# Not through a shell function: $! must be dmm-cmd itself (ip netns exec execs it).
-	ip netns exec "$NS_CMD" "$CMD" --config "$LAB_TMP/cmd-$mode.yaml" --foreground --verbose \
-		</dev/null >"$LAB_TMP/cmd.log" 2>&1 &
+	ip netns exec "$NS_CMD" "$CMD" --config "$LAB_TMP/cmd-$1.yaml" --foreground --verbose \
+		</dev/null >>"$LAB_TMP/cmd.log" 2>&1 &
 	CMD_PID=$!
 	LAB_PID["cmd"]=$CMD_PID
-	for i in 1 2 3; do
-		labx_maar_config "$i" "$mode" >"$LAB_TMP/maar$i-$mode.yaml"
-		lab_maar_start "maar$i" "${NS_M[$i]}" "$LAB_TMP/maar$i-$mode.yaml"
-	done
-	for i in 1 2 3; do
-		lab_maar_wait_ready "maar$i" || return 1
-	done
+}
+
+# labx_cmd_wait: up to 5 s for dmm-cmd's control socket; fails a check if dmm-cmd exited.
+labx_cmd_wait() {
+	local i
 	for ((i = 0; i < 50; i++)); do
 		[ -S "$LAB_TMP/cmd.sock" ] && break
 		sleep 0.1
@@ -224,6 +252,35 @@ labx_start() {
 		tail -n 20 "$LAB_TMP/cmd.log"
 		return 1
 	}
+}
+
+# labx_cmd_stop: SIGTERM to dmm-cmd; fails a check unless it exits 0.
+labx_cmd_stop() {
+	local rc
+	[ -n "$CMD_PID" ] || return 0
+	kill -TERM "$CMD_PID" 2>/dev/null
+	wait "$CMD_PID"
+	rc=$?
+	[ "$rc" = 0 ] || lab_fail "dmm-cmd exits 0 on SIGTERM" 0 "$rc"
+	unset "LAB_PID[cmd]"
+	CMD_PID=
+}
+
+# labx_start MODE: dmm-cmd and three dmm-maar in that CMD mode; waits until all run and
+# each MAAR resolved its gateway (the router) by NDP.
+labx_start() {
+	local mode=$1 i
+	LABX_MODE=$mode
+	: >"$LAB_TMP/cmd.log"
+	labx_cmd_start "$mode"
+	for i in 1 2 3; do
+		labx_maar_config "$i" "$mode" >"$LAB_TMP/maar$i-$mode.yaml"
+		lab_maar_start "maar$i" "${NS_M[$i]}" "$LAB_TMP/maar$i-$mode.yaml"
+	done
+	for i in 1 2 3; do
+		lab_maar_wait_ready "maar$i" || return 1
+	done
+	labx_cmd_wait || return 1
 	# The gateway (and the CMD) get resolved by each MAAR's first packet to them; ping the
 	# MAARs' own addresses from the router so that their NDP has run before the MNs come.
 	for i in 1 2 3; do
@@ -235,20 +292,15 @@ labx_start() {
 # labx_stop: SIGTERM to every daemon; fails a check unless each exits 0. Logs are kept
 # as <name>-<mode>.log.
 labx_stop() {
-	local i rc
+	local i
 	for i in 1 2 3; do
 		[ -n "${LAB_PID[maar$i]:-}" ] || continue
 		lab_maar_stop "maar$i" || lab_fail "maar$i exits 0 on SIGTERM" 0 "$LAB_STOP_RC"
 		cp "$LAB_TMP/maar$i.log" "$LAB_TMP/maar$i-$LABX_MODE.log" 2>/dev/null
 	done
 	if [ -n "$CMD_PID" ]; then
-		kill -TERM "$CMD_PID" 2>/dev/null
-		wait "$CMD_PID"
-		rc=$?
-		[ "$rc" = 0 ] || lab_fail "dmm-cmd exits 0 on SIGTERM" 0 "$rc"
+		labx_cmd_stop
 		cp "$LAB_TMP/cmd.log" "$LAB_TMP/cmd-$LABX_MODE.log" 2>/dev/null
-		unset "LAB_PID[cmd]"
-		CMD_PID=
 	fi
 }
 
@@ -307,6 +359,17 @@ labx_mn_wait_addr() { # K PREFIX TIMEOUT_S
 }
 
 # ---------------------------------------------------------------- queries
+
+# A delegated prefix must be a /64 of MAAR N's own pool (RFC 8885 §3.1): one check line.
+labx_in_pool() { # WHO PREFIX N
+	if "$LAB_PY" -c 'import ipaddress as i, sys
+p = i.ip_network(sys.argv[1]); q = i.ip_network(sys.argv[2])
+sys.exit(0 if p.prefixlen == 64 and p.subnet_of(q) else 1)' "$2" "${M_POOL[$3]}" 2>/dev/null; then
+		lab_pass "$1 delegated $2 from its pool ${M_POOL[$3]}"
+	else
+		lab_fail "$1 delegates a /64 of its pool" "a /64 in ${M_POOL[$3]}" "${2:-none}"
+	fi
+}
 
 ctlm() { # N ARGS...: dmmctl against MAAR N's control socket
 	local n=$1

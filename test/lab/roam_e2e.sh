@@ -23,28 +23,9 @@
 # Needs root. Exit status: 0 pass, 1 fail, 77 skipped. LAB_KEEP=1 keeps the logs.
 set -uo pipefail
 
-MAAR=${1:-}
-CMD=${2:-}
-DMMCTL=${3:-}
-shift 3 2>/dev/null || true
-MODES=("$@")
-[ ${#MODES[@]} -gt 0 ] || MODES=(relay locator proxy)
 # shellcheck source=lab.sh
 . "$(dirname "$0")/lab.sh"
-
-if [ -z "$MAAR" ] || [ -z "$CMD" ] || [ -z "$DMMCTL" ]; then
-	echo "usage: $0 DMM_MAAR DMM_CMD DMMCTL [relay|locator|proxy ...]" >&2
-	exit 2
-fi
-lab_require
-case $? in
-0) ;;
-1) echo "SKIP: needs root" >&2; exit 77 ;;
-*) echo "SKIP: tools missing" >&2; exit 77 ;;
-esac
-for b in "$MAAR" "$CMD" "$DMMCTL"; do
-	[ -x "$b" ] || lab_die "$b: not an executable"
-done
+labx_args "$@" # MAAR CMD DMMCTL MODES, root and tools (exit 2 / 77)
 
 LAB_MOVES=${LAB_MOVES:-21}
 LAB_DWELL_S=${LAB_DWELL_S:-2}
@@ -56,16 +37,6 @@ XFER_RATE=${LAB_XFER_RATE:-400000} # bytes/s while the moves run
 
 labx_init
 echo "roaming e2e test, run $LAB_RUN (logs in $LAB_TMP), modes: ${MODES[*]}, pmd: $LAB_PMD"
-
-in_pool() { # WHO PREFIX N
-	if "$LAB_PY" -c 'import ipaddress as i, sys
-p = i.ip_network(sys.argv[1]); q = i.ip_network(sys.argv[2])
-sys.exit(0 if p.prefixlen == 64 and p.subnet_of(q) else 1)' "$2" "${M_POOL[$3]}" 2>/dev/null; then
-		lab_pass "$1 delegated $2 from its pool ${M_POOL[$3]}"
-	else
-		lab_fail "$1 delegates a /64 of its pool" "a /64 in ${M_POOL[$3]}" "${2:-none}"
-	fi
-}
 
 # PREFIX + the modified EUI-64 interface identifier of MAC (RFC 4291 appendix A).
 eui64_addr() { # PREFIX MAC
@@ -227,8 +198,8 @@ run_mode() {
 	labx_wait_serving 3 2 0 15 || lab_fail "MAAR3 serves MN2" serving "$(labx_sess 3 2 2)"
 	p1=$(labx_sess 1 1 3)
 	p3b=$(labx_sess 3 2 3)
-	in_pool "MAAR1 (MN1)" "$p1" 1
-	in_pool "MAAR3 (MN2)" "$p3b" 3
+	labx_in_pool "MAAR1 (MN1)" "$p1" 1
+	labx_in_pool "MAAR3 (MN2)" "$p3b" 3
 	lab_expect "CMD binding cache for MN1" "${M_ADDR[1]} $p1 - active" "$(labx_bce 1)"
 	a=$(labx_mn_wait_addr 1 "$p1" 10)
 	# RFC 4862 §5.5.3 with the kernel's default EUI-64 interface identifier.
@@ -270,7 +241,7 @@ run_mode() {
 		n_prefixes=$((n == 1 ? 3 : n))
 		local pn
 		pn=$(labx_sess "$n" 1 3)
-		in_pool "MAAR$n (MN1 after the move)" "$pn" "$n"
+		labx_in_pool "MAAR$n (MN1 after the move)" "$pn" "$n"
 		lab_expect "CMD binding cache: MN1 served by MAAR$n with $i P-MAAR(s)" \
 			"${M_ADDR[$n]} $pn $i" "$(labx_bce 1 | awk '{ print $1, $2, ($3 == "-" ? 0 : split($3, x, ",")) }')"
 		check_after_move "$n" "$pn" "MAAR$n"

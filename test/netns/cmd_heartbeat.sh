@@ -18,190 +18,32 @@
 #   H6  dmm-cmd restarted with the same restart_counter_file sends an unsolicited response
 #       (U=1, R=1) with counter 2 to both MAARs; the file then holds 2.
 #
-# Needs root. Exit status: 0 pass, 1 fail, 77 skipped. CMD_HB_KEEP=1 keeps the work dir.
+# Common preamble (namespace, teardown, dmm-cmd start/stop) in cmd_lib.sh, the MAARs' side of
+# the Mobility Headers in cmd_lib.py.
+#
+# Needs root. Exit status: 0 pass, 1 fail, 77 skipped. CMDT_KEEP=1 keeps the work dir.
 set -uo pipefail
 
-CMD=${1:-}
-DMMCTL=${2:-}
-PY=/usr/bin/python3
-if [ -z "$CMD" ]; then
-	echo "usage: $0 DMM_CMD [DMMCTL]" >&2
-	exit 2
-fi
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespace)" >&2; exit 77; }
-if ! command -v ip >/dev/null || [ ! -x "$PY" ]; then
-	echo "SKIP: ip or $PY missing" >&2
-	exit 77
-fi
-[ -x "$CMD" ] || { echo "FAIL: $CMD: not an executable" >&2; exit 1; }
+# shellcheck source=cmd_lib.sh
+. "$(dirname "$0")/cmd_lib.sh"
+cmdt_init cmd_hb "$@"
 
-NS=dmmhb-$$
-WORK=$(mktemp -d /tmp/cmd_hb.XXXXXX)
-PID=
-LPID=
-# shellcheck disable=SC2317 # called by the trap
-cleanup() {
-	for p in $PID $LPID; do
-		if kill -0 "$p" 2>/dev/null; then
-			kill "$p" 2>/dev/null
-			wait "$p" 2>/dev/null
-		fi
-	done
-	ip netns del "$NS" 2>/dev/null
-	if [ "${CMD_HB_KEEP:-0}" = 1 ]; then echo "work dir kept: $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	echo "--- dmm-cmd log" >&2
-	cat "$WORK"/cmd*.log >&2 2>/dev/null
-	exit 1
-}
-
-ip netns add "$NS" || fail "ip netns add"
-ip -n "$NS" link set lo up
-for a in 2001:db8:ff::100 2001:db8:ff::1 2001:db8:ff::2 2001:db8:ff::9; do
-	ip -n "$NS" addr add "$a/128" dev lo nodad || fail "ip addr add $a"
-done
-
-cat >"$WORK/cmd.yaml" <<YAML
-address: 2001:db8:ff::100
-mode: relay
-maars: [2001:db8:ff::1, 2001:db8:ff::2]
-control_socket: $WORK/cmd.sock
-heartbeat: {interval_s: 1, allow_short: true, missing_allowed: 1,
-            restart_counter_file: $WORK/state/cmd.restart}
-YAML
+HB="{interval_s: 1, allow_short: true, missing_allowed: 1,"
+cmdt_config "$HB restart_counter_file: $WORK/state/cmd.restart}"
 # H8 in the loader: the same interval without the lab flag is a config error
 sed 's/allow_short: true, //' "$WORK/cmd.yaml" >"$WORK/bad.yaml"
 if "$CMD" --check-config "$WORK/bad.yaml" 2>"$WORK/bad.err"; then
-	fail "--check-config accepted interval_s: 1 without allow_short"
+	cmdt_fail "--check-config accepted interval_s: 1 without allow_short"
 fi
 grep -q "bad.yaml:5:.*heartbeat.interval_s: 1 is below 30 s" "$WORK/bad.err" ||
-	fail "no file:line:col error for interval_s: 1: $(cat "$WORK/bad.err")"
+	cmdt_fail "no file:line:col error for interval_s: 1: $(cat "$WORK/bad.err")"
 echo "ok   interval_s: 1 without allow_short refused: $(cat "$WORK/bad.err")"
-"$CMD" --check-config "$WORK/cmd.yaml" || fail "--check-config"
-[ -e "$WORK/state/cmd.restart" ] && fail "--check-config wrote the restart counter"
-
-start_cmd() { # $1: log name
-	ip netns exec "$NS" "$CMD" --config "$WORK/cmd.yaml" --foreground --verbose \
-		>"$WORK/$1.log" 2>&1 &
-	PID=$!
-	for _ in $(seq 50); do
-		[ -S "$WORK/cmd.sock" ] && return 0
-		kill -0 "$PID" 2>/dev/null || fail "dmm-cmd exited at start-up"
-		sleep 0.1
-	done
-	fail "no control socket"
-}
-stop_cmd() {
-	kill -TERM "$PID"
-	wait "$PID"
-	local rc=$?
-	PID=
-	[ "$rc" = 0 ] || fail "dmm-cmd exit status $rc after SIGTERM"
-}
-
-cat >"$WORK/lib.py" <<'PYEOF'
-import json, socket, struct, sys, time
-
-CMD = "2001:db8:ff::100"
-
-def raw(src, timeout=2):
-    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 135)
-    s.setsockopt(socket.IPPROTO_IPV6, 7, 4)  # IPV6_CHECKSUM: kernel computes and verifies it
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
-    s.bind((src, 0))
-    s.settimeout(timeout)
-    return s
-
-def pad_to(body, mod, rem):
-    need = (rem - (6 + len(body))) % mod  # Pad1 or PadN up to the option's alignment
-    if need == 1:
-        body += bytes([0])
-    elif need:
-        body += bytes([1, need - 2]) + bytes(need - 2)
-    return body
-
-def finish(mhtype, body):
-    pad = (-(6 + len(body))) % 8
-    if pad == 1:
-        body += bytes([0])
-    elif pad:
-        body += bytes([1, pad - 2]) + bytes(pad - 2)
-    return bytes([59, (6 + len(body)) // 8 - 1, mhtype, 0, 0, 0]) + body
-
-def hb(flags, seq, counter=None):
-    body = struct.pack("!HI", flags, seq)
-    if counter is not None:
-        body = pad_to(body, 4, 2) + bytes([28, 4]) + struct.pack("!I", counter)
-    return finish(13, body)
-
-def parse_hb(data):
-    """(flags, seq, restart counter or None) of a Heartbeat; None if not one."""
-    if len(data) < 12 or data[2] != 13:
-        return None
-    flags, seq = struct.unpack("!HI", data[6:12])
-    i, rc = 12, None
-    while i < len(data):
-        if data[i] == 0:
-            i += 1
-            continue
-        t, l = data[i], data[i + 1]
-        if t == 28 and l == 4:
-            rc = struct.unpack("!I", data[i + 2:i + 6])[0]
-        i += 2 + l
-    return flags & 3, seq, rc
-
-def pbu(seq, nai, hnp):
-    body = struct.pack("!HHH", seq, 0x8210, 900)
-    body += bytes([22, 18, 0, 64]) + socket.inet_pton(socket.AF_INET6, hnp)
-    body += bytes([8, 1 + len(nai), 1]) + nai
-    body += bytes([23, 2, 0, 1, 24, 2, 0, 3])
-    body = pad_to(body, 8, 2)
-    body += bytes([27, 8]) + struct.pack("!Q", int(time.time() * 65536))
-    return finish(5, body)
-
-def ctl(sock_path, req):
-    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    c.settimeout(5)
-    c.connect(sock_path)
-    c.sendall(req.encode() + b"\n")
-    out = b""
-    while True:
-        b = c.recv(65536)
-        if not b:
-            break
-        out += b
-    return json.loads(out)
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        sys.exit(1)
-
-def recv_hb(s, until, want):
-    """Heartbeats from the CMD on s until time `until`; stop at the first for which want()."""
-    got = []
-    while time.time() < until:
-        s.settimeout(max(0.01, until - time.time()))
-        try:
-            data, addr = s.recvfrom(4096)
-        except socket.timeout:
-            break
-        h = parse_hb(data)
-        if addr[0] != CMD or h is None:
-            continue
-        got.append((len(data),) + h)
-        if want(got[-1]):
-            break
-    return got
-PYEOF
+"$CMD" --check-config "$WORK/cmd.yaml" || cmdt_fail "--check-config"
+[ -e "$WORK/state/cmd.restart" ] && cmdt_fail "--check-config wrote the restart counter"
 
 cat >"$WORK/phase1.py" <<'PYEOF'
-import sys
-sys.path.insert(0, sys.argv[2])
-from lib import *
+import sys, time
+from cmd_lib import CMD, check, ctl, hb, pbu, raw, recv_hb
 
 sock = sys.argv[1]
 m1, m2, stranger = raw("2001:db8:ff::1"), raw("2001:db8:ff::2"), raw("2001:db8:ff::9")
@@ -278,13 +120,12 @@ check(len(ctl(sock, "bce 0 10000")["entries"]) == 2101, "limit 10000 accepted")
 PYEOF
 
 cat >"$WORK/listen.py" <<'PYEOF'
-import sys
-sys.path.insert(0, sys.argv[1])
-from lib import *
+import sys, time
+from cmd_lib import check, raw, recv_hb
 
 # H6: after the restart, an unsolicited response (U=1, R=1) with counter 2 to both MAARs
 socks = {a: raw(a) for a in ("2001:db8:ff::1", "2001:db8:ff::2")}
-open(sys.argv[2], "w").close()  # listening
+open(sys.argv[1], "w").close()  # listening
 res = {}
 for a, s in socks.items():
     got = recv_hb(s, time.time() + 8, lambda h: h[1] == 3)
@@ -294,40 +135,40 @@ for a, u in res.items():
           "unsolicited response, counter 2, to %s: %s" % (a, u))
 PYEOF
 
-start_cmd cmd1
-[ "$(cat "$WORK/state/cmd.restart")" = 1 ] || fail "restart counter file after the 1st start"
-ip netns exec "$NS" "$PY" "$WORK/phase1.py" "$WORK/cmd.sock" "$WORK" || fail "phase 1"
-grep -q "MAAR 2001:db8:ff::1 unreachable" "$WORK/cmd1.log" || fail "no unreachable log line"
+cmdt_start cmd1
+[ "$(cat "$WORK/state/cmd.restart")" = 1 ] || cmdt_fail "restart counter file after the 1st start"
+ip netns exec "$NS" "$PY" "$WORK/phase1.py" "$WORK/cmd.sock" || cmdt_fail "phase 1"
+grep -q "MAAR 2001:db8:ff::1 unreachable" "$WORK/cmd1.log" || cmdt_fail "no unreachable log line"
 grep -q "MAAR 2001:db8:ff::1 restarted: Restart Counter 5 -> 6" "$WORK/cmd1.log" ||
-	fail "no restart log line"
+	cmdt_fail "no restart log line"
 
 if [ -n "$DMMCTL" ]; then
 	"$DMMCTL" --cmd-socket "$WORK/cmd.sock" --json bce >"$WORK/bce.json" ||
-		fail "dmmctl --json bce"
+		cmdt_fail "dmmctl --json bce"
 	"$PY" -c 'import json,sys; b=json.load(open(sys.argv[1])); assert len(b)==2101 and len({e["mn_id"] for e in b})==2101, len(b); print("ok   dmmctl --json bce: 2101 entries from 3 pages")' \
-		"$WORK/bce.json" || fail "dmmctl --json bce: not 2101 distinct entries"
-	"$DMMCTL" --cmd-socket "$WORK/cmd.sock" bce >"$WORK/bce.txt" || fail "dmmctl bce"
-	[ "$(grep -c "@" "$WORK/bce.txt")" = 2101 ] || fail "dmmctl bce: not 2101 rows"
-	"$DMMCTL" --cmd-socket "$WORK/cmd.sock" stats >"$WORK/stats.txt" || fail "dmmctl stats"
+		"$WORK/bce.json" || cmdt_fail "dmmctl --json bce: not 2101 distinct entries"
+	"$DMMCTL" --cmd-socket "$WORK/cmd.sock" bce >"$WORK/bce.txt" || cmdt_fail "dmmctl bce"
+	[ "$(grep -c "@" "$WORK/bce.txt")" = 2101 ] || cmdt_fail "dmmctl bce: not 2101 rows"
+	"$DMMCTL" --cmd-socket "$WORK/cmd.sock" stats >"$WORK/stats.txt" || cmdt_fail "dmmctl stats"
 	for want in "heartbeat.restart_counter  *1" "heartbeat.peer_unreachable  *1" \
 		"heartbeat.peer_restarted  *1"; do
-		grep -q "^$want\$" "$WORK/stats.txt" || fail "dmmctl --cmd-socket stats: no '$want'"
+		grep -q "^$want\$" "$WORK/stats.txt" || cmdt_fail "dmmctl --cmd-socket stats: no '$want'"
 	done
 	echo "ok   dmmctl bce (2101 rows), stats heartbeat.*"
 fi
 
-stop_cmd
-ip netns exec "$NS" "$PY" "$WORK/listen.py" "$WORK" "$WORK/listening" &
-LPID=$!
+cmdt_stop
+ip netns exec "$NS" "$PY" "$WORK/listen.py" "$WORK/listening" &
+CMDT_BG+=($!)
 for _ in $(seq 50); do
 	[ -e "$WORK/listening" ] && break
 	sleep 0.1
 done
-start_cmd cmd2
-wait "$LPID" || fail "phase 2 (unsolicited responses)"
-LPID=
-[ "$(cat "$WORK/state/cmd.restart")" = 2 ] || fail "restart counter file after the 2nd start"
-grep -q "Restart Counter 2 (restart: state lost)" "$WORK/cmd2.log" || fail "no restart log line"
-stop_cmd
+cmdt_start cmd2
+wait "${CMDT_BG[0]}" || cmdt_fail "phase 2 (unsolicited responses)"
+CMDT_BG=()
+[ "$(cat "$WORK/state/cmd.restart")" = 2 ] || cmdt_fail "restart counter file after the 2nd start"
+grep -q "Restart Counter 2 (restart: state lost)" "$WORK/cmd2.log" || cmdt_fail "no restart log line"
+cmdt_stop
 echo "PASS: cmd_heartbeat"
 exit 0

@@ -15,116 +15,25 @@
 # 2001:db8:ff::2 it must show ::2 serving and ::1 as P-MAAR. With DMMCTL, `dmmctl
 # --cmd-socket ... bce` must print mn1 in its table and `--json bce` the same entry.
 #
-# Needs root. Exit status: 0 pass, 1 fail, 77 skipped. CMD_SMOKE_KEEP=1 keeps the work dir.
+# Common preamble (namespace, teardown, dmm-cmd start/stop) in cmd_lib.sh, the MAAR's side of
+# the Mobility Headers in cmd_lib.py.
+#
+# Needs root. Exit status: 0 pass, 1 fail, 77 skipped. CMDT_KEEP=1 keeps the work dir.
 set -uo pipefail
 
-CMD=${1:-}
-DMMCTL=${2:-}
-PY=/usr/bin/python3
-if [ -z "$CMD" ]; then
-	echo "usage: $0 DMM_CMD" >&2
-	exit 2
-fi
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespace)" >&2; exit 77; }
-if ! command -v ip >/dev/null || [ ! -x "$PY" ]; then
-	echo "SKIP: ip or $PY missing" >&2
-	exit 77
-fi
-[ -x "$CMD" ] || { echo "FAIL: $CMD: not an executable" >&2; exit 1; }
+# shellcheck source=cmd_lib.sh
+. "$(dirname "$0")/cmd_lib.sh"
+cmdt_init cmd_smoke "$@"
 
-NS=dmmcmd-$$
-WORK=$(mktemp -d /tmp/cmd_smoke.XXXXXX)
-PID=
-# shellcheck disable=SC2317 # called by the trap
-cleanup() {
-	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-		kill "$PID" 2>/dev/null
-		wait "$PID" 2>/dev/null
-	fi
-	ip netns del "$NS" 2>/dev/null
-	if [ "${CMD_SMOKE_KEEP:-0}" = 1 ]; then echo "work dir kept: $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	echo "--- dmm-cmd log" >&2
-	cat "$WORK/cmd.log" >&2 2>/dev/null
-	exit 1
-}
-
-ip netns add "$NS" || fail "ip netns add"
-ip -n "$NS" link set lo up
-for a in 2001:db8:ff::100 2001:db8:ff::1 2001:db8:ff::2 2001:db8:ff::9; do
-	ip -n "$NS" addr add "$a/128" dev lo nodad || fail "ip addr add $a"
-done
-
-cat >"$WORK/cmd.yaml" <<YAML
-address: 2001:db8:ff::100
-mode: relay
-maars: [2001:db8:ff::1, 2001:db8:ff::2]
-control_socket: $WORK/cmd.sock
-heartbeat: {restart_counter_file: $WORK/cmd.restart}
-YAML
-"$CMD" --check-config "$WORK/cmd.yaml" || fail "--check-config"
-
-ip netns exec "$NS" "$CMD" --config "$WORK/cmd.yaml" --foreground --verbose \
-	>"$WORK/cmd.log" 2>&1 &
-PID=$!
-for _ in $(seq 50); do
-	[ -S "$WORK/cmd.sock" ] && break
-	kill -0 "$PID" 2>/dev/null || fail "dmm-cmd exited at start-up"
-	sleep 0.1
-done
-[ -S "$WORK/cmd.sock" ] || fail "no control socket"
+cmdt_config "{restart_counter_file: $WORK/cmd.restart}"
+"$CMD" --check-config "$WORK/cmd.yaml" || cmdt_fail "--check-config"
+cmdt_start cmd
 
 cat >"$WORK/mh.py" <<'PYEOF'
 import json, socket, struct, sys, time
+from cmd_lib import CMD, check, ctl, pbu, raw
 
-CMD = "2001:db8:ff::100"
 sock_path = sys.argv[1]
-
-def raw(src):
-    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 135)
-    s.setsockopt(socket.IPPROTO_IPV6, 7, 4)  # IPV6_CHECKSUM: kernel computes and verifies it
-    s.bind((src, 0))
-    s.settimeout(2)
-    return s
-
-def pbu(seq, nai=b"mn1@example.net", hnp="2001:db8:1::", units=900):
-    # fixed part: seq, flags A|P|D, lifetime in 4 s units (900 = 3600 s)
-    body = struct.pack("!HHH", seq, 0x8210, units)
-    # HNP 2001:db8:1::/64 (8n+4): the MAAR allocates and anchors it, the CMD only records it
-    body += bytes([22, 18, 0, 64]) + socket.inet_pton(socket.AF_INET6, hnp)
-    body += bytes([8, 1 + len(nai), 1]) + nai           # MN-ID, NAI
-    body += bytes([23, 2, 0, 1, 24, 2, 0, 3])           # HI new iface, ATT 802.3
-    while (6 + len(body)) % 8 != 2:                     # Timestamp at 8n+2
-        body += bytes([0]) if (6 + len(body)) % 8 == 1 else bytes([1, 0])
-    body += bytes([27, 8]) + struct.pack("!Q", int(time.time() * 65536))  # 48.16 s since 1970
-    pad = (-(6 + len(body))) % 8
-    if pad == 1:
-        body += bytes([0])
-    elif pad:
-        body += bytes([1, pad - 2]) + bytes(pad - 2)
-    mh = bytes([59, (6 + len(body)) // 8 - 1, 5, 0, 0, 0]) + body
-    return mh
-
-def ctl(req):
-    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    c.settimeout(2)
-    c.connect(sock_path)
-    c.sendall(req.encode() + b"\n")
-    out = b""
-    while True:
-        b = c.recv(4096)
-        if not b:
-            break
-        out += b
-    return json.loads(out)
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        sys.exit(1)
 
 maar = raw("2001:db8:ff::1")
 stranger = raw("2001:db8:ff::9")
@@ -151,7 +60,7 @@ while time.time() < deadline and (got_be is None):
         got_pba = data
 
 time.sleep(0.2)
-st = ctl("stats")
+st = ctl(sock_path, "stats")
 print(json.dumps(st, sort_keys=True))
 check(st["rx"] == 4, "rx == 4")
 check(st["rx_not_allowed"] == 1, "rx_not_allowed == 1 (the stranger's PBU)")
@@ -174,7 +83,7 @@ if got_pba is None:
 check(got_pba is not None, "PBA received")
 check(struct.unpack("!H", got_pba[8:10])[0] == 7, "PBA seq == 7")
 check(got_pba[6] == 0, "PBA status 0 (accepted), got %d" % got_pba[6])
-st = ctl("stats")
+st = ctl(sock_path, "stats")
 check(st["registrations"] == 1 and st["bce_count"] == 1, "1 registration, 1 BCE")
 check(st["tx"] == 2, "tx == 2 (Binding Error, PBA)")
 # The timer path: a second MN with a 4 s lifetime must expire through the timerfd.
@@ -182,11 +91,11 @@ maar.sendto(pbu(1, b"mn2@example.net", "2001:db8:2::", 1), (CMD, 0))
 data, addr = maar.recvfrom(4096)
 check(data[2] == 6 and data[6] == 0, "PBA for mn2 accepted")
 time.sleep(5)
-st = ctl("stats")
+st = ctl(sock_path, "stats")
 check(st["expired"] == 1 and st["timer_ticks"] >= 1 and st["bce_count"] == 1,
       "mn2 expired by the timer (expired=%d ticks=%d bce=%d)"
       % (st["expired"], st["timer_ticks"], st["bce_count"]))
-page = ctl("bce")
+page = ctl(sock_path, "bce")
 check(page.get("next", 0) is None and page.get("offset") == 0, "bce: one page, next null")
 bce = page["entries"]
 check(isinstance(bce, list) and len(bce) == 1, "bce lists one MN: %s" % json.dumps(bce))
@@ -200,7 +109,7 @@ check(0 < e["lifetime_s"] <= 3600 and e["p_maars"] == [], "bce: lifetime left, n
 maar2 = raw("2001:db8:ff::2")
 maar2.sendto(pbu(1, b"mn1@example.net", "2001:db8:3::"), (CMD, 0))
 time.sleep(0.3)
-bce = ctl("bce")["entries"]
+bce = ctl(sock_path, "bce")["entries"]
 print(json.dumps(bce))
 check(len(bce) == 1 and bce[0]["serving"] == "2001:db8:ff::2"
       and bce[0]["hnp"] == "2001:db8:3::/64"
@@ -208,22 +117,22 @@ check(len(bce) == 1 and bce[0]["serving"] == "2001:db8:ff::2"
       "bce after the handover: ::2 serving, ::1 as P-MAAR")
 with open(sys.argv[2], "w") as f:
     json.dump(bce, f)
-err = ctl("nonsense")
+err = ctl(sock_path, "nonsense")
 check("error" in err, "unknown request answered with an error")
 PYEOF
 
-ip netns exec "$NS" "$PY" "$WORK/mh.py" "$WORK/cmd.sock" "$WORK/bce.json" || fail "checks"
+ip netns exec "$NS" "$PY" "$WORK/mh.py" "$WORK/cmd.sock" "$WORK/bce.json" || cmdt_fail "checks"
 
 if [ -n "$DMMCTL" ]; then
-	"$DMMCTL" --cmd-socket "$WORK/cmd.sock" bce >"$WORK/bce.txt" || fail "dmmctl bce"
+	"$DMMCTL" --cmd-socket "$WORK/cmd.sock" bce >"$WORK/bce.txt" || cmdt_fail "dmmctl bce"
 	cat "$WORK/bce.txt"
 	head -1 "$WORK/bce.txt" | grep -q "^MN-ID .*SERVING .*HNP .*LIFETIME .*P-MAARS" ||
-		fail "dmmctl bce: no table header"
+		cmdt_fail "dmmctl bce: no table header"
 	grep -q "^mn1@example.net .* 2001:db8:ff::2 .*2001:db8:3::/64 .*2001:db8:ff::1=2001:db8:1::/64$" \
-		"$WORK/bce.txt" || fail "dmmctl bce: no row for mn1"
+		"$WORK/bce.txt" || cmdt_fail "dmmctl bce: no row for mn1"
 	"$DMMCTL" --cmd-socket "$WORK/cmd.sock" --json bce >"$WORK/bce-ctl.json" ||
-		fail "dmmctl --json bce"
-	"$PY" - "$WORK/bce.json" "$WORK/bce-ctl.json" <<'PYEOF' || fail "dmmctl --json bce differs"
+		cmdt_fail "dmmctl --json bce"
+	"$PY" - "$WORK/bce.json" "$WORK/bce-ctl.json" <<'PYEOF' || cmdt_fail "dmmctl --json bce differs"
 import json, sys
 a = json.load(open(sys.argv[1]))
 b = json.load(open(sys.argv[2]))
@@ -233,19 +142,15 @@ assert a == b and len(b) == 1, (a, b)
 print("ok   dmmctl --json bce: same entry as the control socket")
 PYEOF
 	"$DMMCTL" --cmd-socket "$WORK/cmd.sock" stats >"$WORK/stats.txt" ||
-		fail "dmmctl --cmd-socket stats"
+		cmdt_fail "dmmctl --cmd-socket stats"
 	for want in "engine  *cmd_sm" "registrations  *2" "handovers  *1"; do
-		grep -q "^$want\$" "$WORK/stats.txt" || fail "dmmctl --cmd-socket stats: no '$want'"
+		grep -q "^$want\$" "$WORK/stats.txt" || cmdt_fail "dmmctl --cmd-socket stats: no '$want'"
 	done
 	echo "ok   dmmctl bce, --json bce, stats"
 fi
 
-kill -TERM "$PID"
-wait "$PID"
-rc=$?
-PID=
-[ "$rc" = 0 ] || fail "dmm-cmd exit status $rc after SIGTERM"
-[ -e "$WORK/cmd.sock" ] && fail "control socket left behind"
-grep -q "not a configured MAAR" "$WORK/cmd.log" || fail "no log line for the stranger"
+cmdt_stop
+[ -e "$WORK/cmd.sock" ] && cmdt_fail "control socket left behind"
+grep -q "not a configured MAAR" "$WORK/cmd.log" || cmdt_fail "no log line for the stranger"
 echo "PASS: cmd_smoke"
 exit 0
