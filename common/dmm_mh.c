@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Mobility Header codec; the wire rules and the choices made are described in dmm_mh.h. */
 #include "dmm_mh.h"
+#include "dmm_wr.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -98,78 +99,44 @@ static int validate(const struct dmm_mh_msg *m)
 /* ---------------------------------------------------------------------------------------- */
 /* Build */
 
-struct wr {
-	uint8_t b[DMM_MH_MAX_LEN];
-	size_t off;
-	bool overflow;
-};
-
-static void put(struct wr *w, const void *p, size_t n)
-{
-	if (w->overflow || n > sizeof(w->b) - w->off) {
-		w->overflow = true;
-		return;
-	}
-	if (n != 0)
-		memcpy(w->b + w->off, p, n);
-	w->off += n;
-}
-
-static void put8(struct wr *w, uint8_t v)
-{
-	put(w, &v, 1);
-}
-
-static void put16(struct wr *w, uint16_t v)
-{
-	uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
-	put(w, b, sizeof(b));
-}
-
-static void put32(struct wr *w, uint32_t v)
-{
-	put16(w, (uint16_t)(v >> 16));
-	put16(w, (uint16_t)v);
-}
-
 /* n octets of padding: Pad1 for one, else one PadN (RFC 6275 §6.2.2-6.2.3). */
-static void pad(struct wr *w, size_t n)
+static void pad(struct dmm_wr *w, size_t n)
 {
 	static const uint8_t zero[8];
 
 	if (n == 0)
 		return;
 	if (n == 1) {
-		put8(w, DMM_MH_OPT_PAD1);
+		dmm_wr_u8(w, DMM_MH_OPT_PAD1);
 		return;
 	}
-	put8(w, DMM_MH_OPT_PADN);
-	put8(w, (uint8_t)(n - 2));
-	put(w, zero, n - 2);
+	dmm_wr_u8(w, DMM_MH_OPT_PADN);
+	dmm_wr_u8(w, (uint8_t)(n - 2));
+	dmm_wr_put(w, zero, n - 2);
 }
 
 /* Pad so that the next octet sits at xn+y from the start of the MH. */
-static void align(struct wr *w, unsigned x, unsigned y)
+static void align(struct dmm_wr *w, unsigned x, unsigned y)
 {
 	if (x > 1)
 		pad(w, (y + x - w->off % x) % x);
 }
 
-static void opt(struct wr *w, uint8_t type, unsigned x, unsigned y, const void *data, size_t n)
+static void opt(struct dmm_wr *w, uint8_t type, unsigned x, unsigned y, const void *data, size_t n)
 {
 	align(w, x, y);
-	put8(w, type);
-	put8(w, (uint8_t)n);
-	put(w, data, n);
+	dmm_wr_u8(w, type);
+	dmm_wr_u8(w, (uint8_t)n);
+	dmm_wr_put(w, data, n);
 }
 
-static void opt_addr(struct wr *w, uint8_t type, const struct dmm_ip6 *a)
+static void opt_addr(struct dmm_wr *w, uint8_t type, const struct dmm_ip6 *a)
 {
 	opt(w, type, 8, 6, a->a, DMM_IP6_LEN); /* every 16-octet address option is 8n+6 */
 }
 
 /* Reserved, Prefix Length, prefix: HNP (22), Anchored Prefix (65), Local Prefix (66). */
-static void opt_prefix(struct wr *w, uint8_t type, const struct dmm_prefix *p)
+static void opt_prefix(struct dmm_wr *w, uint8_t type, const struct dmm_prefix *p)
 {
 	uint8_t d[2 + DMM_IP6_LEN] = {0, p->len};
 	struct dmm_ip6 a = p->addr;
@@ -180,7 +147,7 @@ static void opt_prefix(struct wr *w, uint8_t type, const struct dmm_prefix *p)
 }
 
 /* Reserved (2 octets), link-layer address: MN-LL-ID (25), DLIF Link-Layer Address (70). */
-static void opt_lladdr(struct wr *w, uint8_t type, const struct dmm_mh_lladdr *l)
+static void opt_lladdr(struct dmm_wr *w, uint8_t type, const struct dmm_mh_lladdr *l)
 {
 	uint8_t d[2 + DMM_MH_LLADDR_MAX] = {0};
 
@@ -188,13 +155,13 @@ static void opt_lladdr(struct wr *w, uint8_t type, const struct dmm_mh_lladdr *l
 	opt(w, type, 1, 0, d, 2u + l->len);
 }
 
-static void opt_u8(struct wr *w, uint8_t type, uint8_t v)
+static void opt_u8(struct dmm_wr *w, uint8_t type, uint8_t v)
 {
 	uint8_t d[2] = {0, v}; /* Reserved, value: HI (23), ATT (24) */
 	opt(w, type, 1, 0, d, sizeof(d));
 }
 
-static void opt_pmaar(struct wr *w, const struct dmm_mh_pmaar *p)
+static void opt_pmaar(struct dmm_wr *w, const struct dmm_mh_pmaar *p)
 {
 	uint8_t d[2 + 2 * DMM_IP6_LEN] = {0, p->hnp.len};
 	struct dmm_ip6 a = p->hnp.addr;
@@ -211,38 +178,38 @@ static void opt_pmaar(struct wr *w, const struct dmm_mh_pmaar *p)
 		opt_prefix(w, DMM_MH_OPT_LOCAL_PFX, &p->local[i]);
 }
 
-static void put_fixed(struct wr *w, const struct dmm_mh_msg *m)
+static void put_fixed(struct dmm_wr *w, const struct dmm_mh_msg *m)
 {
-	put8(w, DMM_MH_PAYLOAD_PROTO);
-	put8(w, 0); /* Header Len, set at the end */
-	put8(w, m->type);
-	put8(w, 0);  /* Reserved */
-	put16(w, 0); /* Checksum */
+	dmm_wr_u8(w, DMM_MH_PAYLOAD_PROTO);
+	dmm_wr_u8(w, 0); /* Header Len, set at the end */
+	dmm_wr_u8(w, m->type);
+	dmm_wr_u8(w, 0);  /* Reserved */
+	dmm_wr_u16(w, 0); /* Checksum */
 	switch (m->type) {
 	case DMM_MH_BU:
-		put16(w, m->bu.seq);
-		put16(w, m->bu.flags & (uint16_t)~DMM_MH_BU_RESERVED);
-		put16(w, m->bu.lifetime);
+		dmm_wr_u16(w, m->bu.seq);
+		dmm_wr_u16(w, m->bu.flags & (uint16_t)~DMM_MH_BU_RESERVED);
+		dmm_wr_u16(w, m->bu.lifetime);
 		break;
 	case DMM_MH_BA:
-		put8(w, m->ba.status);
-		put8(w, m->ba.flags & (uint8_t)~DMM_MH_BA_RESERVED);
-		put16(w, m->ba.seq);
-		put16(w, m->ba.lifetime);
+		dmm_wr_u8(w, m->ba.status);
+		dmm_wr_u8(w, m->ba.flags & (uint8_t)~DMM_MH_BA_RESERVED);
+		dmm_wr_u16(w, m->ba.seq);
+		dmm_wr_u16(w, m->ba.lifetime);
 		break;
 	case DMM_MH_BE:
-		put8(w, m->be.status);
-		put8(w, 0);
-		put(w, m->be.hoa.a, DMM_IP6_LEN);
+		dmm_wr_u8(w, m->be.status);
+		dmm_wr_u8(w, 0);
+		dmm_wr_put(w, m->be.hoa.a, DMM_IP6_LEN);
 		break;
 	case DMM_MH_HB:
-		put16(w, m->hb.flags & (uint16_t)~DMM_MH_HB_RESERVED);
-		put32(w, m->hb.seq);
+		dmm_wr_u16(w, m->hb.flags & (uint16_t)~DMM_MH_HB_RESERVED);
+		dmm_wr_u32(w, m->hb.seq);
 		break;
 	}
 }
 
-static void put_options(struct wr *w, const struct dmm_mh_msg *m)
+static void put_options(struct dmm_wr *w, const struct dmm_mh_msg *m)
 {
 	const struct dmm_mh_opts *o = &m->opt;
 
@@ -293,29 +260,28 @@ static void put_options(struct wr *w, const struct dmm_mh_msg *m)
 int dmm_mh_build(const struct dmm_mh_msg *m, const struct dmm_ip6 *src, const struct dmm_ip6 *dst,
 		 uint8_t *buf, size_t cap, size_t *len)
 {
-	struct wr w;
+	uint8_t b[DMM_MH_MAX_LEN];
+	struct dmm_wr w = {.b = b, .cap = sizeof(b)};
 	int rc;
 
 	if (m == NULL || len == NULL || (buf == NULL && cap != 0) || (src == NULL) != (dst == NULL))
 		return DMM_MH_E_INVALID;
 	if ((rc = validate(m)) < 0)
 		return rc;
-	w.off = 0;
-	w.overflow = false;
 	put_fixed(&w, m);
 	put_options(&w, m);
-	if (w.overflow)
+	if (w.off > w.cap)
 		return DMM_MH_E_TOO_BIG;
 	*len = w.off;
 	if (w.off > cap)
 		return DMM_MH_E_NOSPACE;
-	w.b[1] = (uint8_t)(w.off / 8 - 1);
+	b[1] = (uint8_t)(w.off / 8 - 1);
 	if (src != NULL) {
-		uint16_t c = dmm_mh_checksum(src, dst, w.b, w.off);
-		w.b[DMM_MH_CKSUM_OFF] = (uint8_t)(c >> 8);
-		w.b[DMM_MH_CKSUM_OFF + 1] = (uint8_t)c;
+		uint16_t c = dmm_mh_checksum(src, dst, b, w.off);
+		b[DMM_MH_CKSUM_OFF] = (uint8_t)(c >> 8);
+		b[DMM_MH_CKSUM_OFF + 1] = (uint8_t)c;
 	}
-	memcpy(buf, w.b, w.off);
+	memcpy(buf, b, w.off);
 	return 0;
 }
 

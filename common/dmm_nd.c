@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Neighbour Discovery codec; the wire rules and the choices made are described in dmm_nd.h. */
 #include "dmm_nd.h"
+#include "dmm_wr.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -156,71 +157,41 @@ static int validate(const struct dmm_nd_msg *m, const struct dmm_ip6 *src,
 /* ---------------------------------------------------------------------------------------- */
 /* Build */
 
-struct wr {
-	uint8_t *b;
-	size_t cap;
-	size_t off; /* counts on past cap, to report the length needed */
-};
-
-static void put(struct wr *w, const void *p, size_t n)
-{
-	if (w->off <= w->cap && n <= w->cap - w->off && n != 0)
-		memcpy(w->b + w->off, p, n);
-	w->off += n;
-}
-
-static void put8(struct wr *w, uint8_t v)
-{
-	put(w, &v, 1);
-}
-
-static void put16(struct wr *w, uint16_t v)
-{
-	uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
-	put(w, b, sizeof(b));
-}
-
-static void put32(struct wr *w, uint32_t v)
-{
-	put16(w, (uint16_t)(v >> 16));
-	put16(w, (uint16_t)v);
-}
-
-static void zeros(struct wr *w, size_t n)
+static void zeros(struct dmm_wr *w, size_t n)
 {
 	static const uint8_t z[DMM_ND_LLADDR_MAX];
 
-	put(w, z, n);
+	dmm_wr_put(w, z, n);
 }
 
 /* Link-layer address option (RFC 4861 §4.6.1): the address, zero-padded to 8-octet units. */
-static void put_lladdr(struct wr *w, uint8_t type, const struct dmm_nd_lladdr *l)
+static void put_lladdr(struct dmm_wr *w, uint8_t type, const struct dmm_nd_lladdr *l)
 {
 	size_t units = (2u + l->len + 7) / 8;
 
-	put8(w, type);
-	put8(w, (uint8_t)units);
-	put(w, l->a, l->len);
+	dmm_wr_u8(w, type);
+	dmm_wr_u8(w, (uint8_t)units);
+	dmm_wr_put(w, l->a, l->len);
 	zeros(w, units * 8 - 2 - l->len);
 }
 
-static void put_prefix(struct wr *w, const struct dmm_prefix *p, size_t octets)
+static void put_prefix(struct dmm_wr *w, const struct dmm_prefix *p, size_t octets)
 {
 	struct dmm_ip6 a = p->addr;
 
 	dmm_ip6_mask(&a, p->len); /* RFC 4861 §4.6.2: bits past the length are sent as 0 */
-	put(w, a.a, octets);
+	dmm_wr_put(w, a.a, octets);
 }
 
-static void put_pio(struct wr *w, const struct dmm_nd_pio *p)
+static void put_pio(struct dmm_wr *w, const struct dmm_nd_pio *p)
 {
-	put8(w, DMM_ND_OPT_PIO);
-	put8(w, 4);
-	put8(w, p->prefix.len);
-	put8(w, p->flags & (uint8_t)~DMM_ND_PIO_RESERVED);
-	put32(w, p->valid_s);
-	put32(w, p->preferred_s);
-	put32(w, 0); /* Reserved2 */
+	dmm_wr_u8(w, DMM_ND_OPT_PIO);
+	dmm_wr_u8(w, 4);
+	dmm_wr_u8(w, p->prefix.len);
+	dmm_wr_u8(w, p->flags & (uint8_t)~DMM_ND_PIO_RESERVED);
+	dmm_wr_u32(w, p->valid_s);
+	dmm_wr_u32(w, p->preferred_s);
+	dmm_wr_u32(w, 0); /* Reserved2 */
 	put_prefix(w, &p->prefix, DMM_IP6_LEN);
 }
 
@@ -230,55 +201,55 @@ static uint8_t rio_units(uint8_t plen)
 	return plen == 0 ? 1 : plen <= 64 ? 2 : 3;
 }
 
-static void put_rio(struct wr *w, const struct dmm_nd_rio *r)
+static void put_rio(struct dmm_wr *w, const struct dmm_nd_rio *r)
 {
 	uint8_t units = rio_units(r->prefix.len);
 
-	put8(w, DMM_ND_OPT_RIO);
-	put8(w, units);
-	put8(w, r->prefix.len);
-	put8(w, (uint8_t)(r->prf << DMM_ND_RA_PRF_SHIFT)); /* same bit position as in the RA */
-	put32(w, r->lifetime_s);
+	dmm_wr_u8(w, DMM_ND_OPT_RIO);
+	dmm_wr_u8(w, units);
+	dmm_wr_u8(w, r->prefix.len);
+	dmm_wr_u8(w, (uint8_t)(r->prf << DMM_ND_RA_PRF_SHIFT)); /* same bit position as in the RA */
+	dmm_wr_u32(w, r->lifetime_s);
 	put_prefix(w, &r->prefix, (units - 1u) * 8);
 }
 
 int dmm_nd_build(const struct dmm_nd_msg *m, const struct dmm_ip6 *src, const struct dmm_ip6 *dst,
 		 uint8_t *buf, size_t cap, size_t *len)
 {
-	struct wr w = {buf, cap, 0};
+	struct dmm_wr w = {.b = buf, .cap = cap};
 	int rc;
 
 	if (m == NULL || len == NULL || (buf == NULL && cap != 0) || (src == NULL) != (dst == NULL))
 		return DMM_ND_E_INVALID;
 	if ((rc = validate(m, src, dst)) < 0)
 		return rc;
-	put8(&w, m->type);
-	put8(&w, 0);  /* Code */
-	put16(&w, 0); /* Checksum, filled below */
+	dmm_wr_u8(&w, m->type);
+	dmm_wr_u8(&w, 0);  /* Code */
+	dmm_wr_u16(&w, 0); /* Checksum, filled below */
 	switch (m->type) {
 	case DMM_ND_RS:
-		put32(&w, 0);
+		dmm_wr_u32(&w, 0);
 		break;
 	case DMM_ND_RA:
-		put8(&w, m->ra.cur_hop_limit);
-		put8(&w, m->ra.flags & (uint8_t)~DMM_ND_RA_RESERVED);
-		put16(&w, m->ra.router_lifetime_s);
-		put32(&w, m->ra.reachable_ms);
-		put32(&w, m->ra.retrans_ms);
+		dmm_wr_u8(&w, m->ra.cur_hop_limit);
+		dmm_wr_u8(&w, m->ra.flags & (uint8_t)~DMM_ND_RA_RESERVED);
+		dmm_wr_u16(&w, m->ra.router_lifetime_s);
+		dmm_wr_u32(&w, m->ra.reachable_ms);
+		dmm_wr_u32(&w, m->ra.retrans_ms);
 		break;
 	case DMM_ND_NS:
-		put32(&w, 0);
-		put(&w, m->target.a, DMM_IP6_LEN);
+		dmm_wr_u32(&w, 0);
+		dmm_wr_put(&w, m->target.a, DMM_IP6_LEN);
 		break;
 	case DMM_ND_NA:
-		put8(&w, m->na_flags & (uint8_t)~DMM_ND_NA_RESERVED);
+		dmm_wr_u8(&w, m->na_flags & (uint8_t)~DMM_ND_NA_RESERVED);
 		zeros(&w, 3);
-		put(&w, m->target.a, DMM_IP6_LEN);
+		dmm_wr_put(&w, m->target.a, DMM_IP6_LEN);
 		break;
 	case DMM_ND_REDIRECT:
-		put32(&w, 0);
-		put(&w, m->target.a, DMM_IP6_LEN);
-		put(&w, m->dest.a, DMM_IP6_LEN);
+		dmm_wr_u32(&w, 0);
+		dmm_wr_put(&w, m->target.a, DMM_IP6_LEN);
+		dmm_wr_put(&w, m->dest.a, DMM_IP6_LEN);
 		break;
 	}
 	if (m->has_slla)
@@ -286,10 +257,10 @@ int dmm_nd_build(const struct dmm_nd_msg *m, const struct dmm_ip6 *src, const st
 	if (m->has_tlla)
 		put_lladdr(&w, DMM_ND_OPT_TLLA, &m->tlla);
 	if (m->has_mtu) {
-		put8(&w, DMM_ND_OPT_MTU);
-		put8(&w, 1);
-		put16(&w, 0);
-		put32(&w, m->mtu);
+		dmm_wr_u8(&w, DMM_ND_OPT_MTU);
+		dmm_wr_u8(&w, 1);
+		dmm_wr_u16(&w, 0);
+		dmm_wr_u32(&w, m->mtu);
 	}
 	for (unsigned i = 0; i < m->n_pio; i++)
 		put_pio(&w, &m->pio[i]);
